@@ -1,0 +1,56 @@
+# 会泽务工助手 — every command a developer or CI needs. `make help` lists them.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+STAMP := $(VENV)/.installed-stamp
+RASA_PORT ?= 5005
+ACTIONS_PORT ?= 5055
+export RASA_PORT ACTIONS_PORT
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: help install generate train run test validate eval bench lint clean
+
+help: ## list the commands
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@set -e; python=$$(scripts/find_python.sh); \
+	if [ ! -x $(PY) ]; then echo "creating $(VENV) with $$python"; $$python -m venv $(VENV); fi; \
+	$(PY) -m pip install -q --upgrade pip; \
+	echo "installing dependencies (first time: a few minutes)"; \
+	$(PY) -m pip install -q -e '.[dev]'; \
+	touch $@
+
+install: $(STAMP) ## create .venv and install every dependency
+
+generate: install ## render jieba dictionary and FAQ responses from policy_kb
+	@$(PY) -m bot.build
+
+train: generate ## train the model unless data and config are unchanged (Rasa fingerprint)
+	@$(PY) -m bot.train
+
+run: train ## start the action server and Rasa, print how to talk to the bot
+	@scripts/run.sh
+
+test: train ## set up, then run the whole test suite
+	@$(PY) -m pytest
+
+validate: generate ## rasa data validate
+	@$(PY) -m pytest -q tests/rasa/test_stories.py::test_rasa_data_validate
+
+eval: generate ## train on the training data only and score the held-out test set
+	@$(PY) -m bot.evaluate
+
+bench: train ## latency and throughput (see README)
+	@echo "make bench: not built yet (issue #6)"; exit 1
+
+lint: install ## ruff and yamllint
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/yamllint -s -c .yamllint.yml bot nlu_data policy_kb tests
+
+clean: ## remove the venv, models and local databases
+	rm -rf $(VENV) models var

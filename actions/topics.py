@@ -1,0 +1,92 @@
+"""Which policy_kb answer a tracker is asking for, and the buttons that lead to answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from policy_kb import kb as policy
+from policy_kb.understanding import parse_amount, parse_date, parse_months, parse_place
+
+# The main topics of the greeting menu, in the order a worker needs them most.
+MENU = [
+    "unpaid_wages",
+    "transport_subsidy",
+    "job_info_channels",
+    "job_scam",
+    "organiser_subsidy",
+    "hotline_12333",
+]
+
+# A worker's own case maps to the FAQ topic that explains the rule.
+INTENT_TOPICS = {
+    "check_transport_subsidy": "transport_subsidy",
+    "check_organiser_subsidy": "organiser_subsidy",
+    "check_arbitration_deadline": "arbitration_deadline",
+}
+
+
+# FAQ topics with a calculator: the button that starts it
+CALCULATORS = {
+    "transport_subsidy": ("帮我算算能补多少", "/check_transport_subsidy"),
+    "organiser_subsidy": ("帮我算算组织输出补贴", "/check_organiser_subsidy"),
+    "arbitration_deadline": ("帮我算最晚哪天申请", "/check_arbitration_deadline"),
+    "unpaid_wages": ("帮我算仲裁期限", "/check_arbitration_deadline"),
+}
+
+
+def own_case_form(key: str, text: str) -> str | None:
+    """The calculator form to start when an FAQ question already states the worker's own facts."""
+    if key in ("arbitration_deadline", "unpaid_wages") and "仲裁" in text and parse_date(text) is not None:
+        return "arbitration_form"
+    if key == "transport_subsidy":
+        facts = [
+            parse_amount(text) is not None,
+            parse_months(text) is not None,
+            parse_place(text) is not None,
+        ]
+        if sum(facts) >= 2:
+            return "transport_form"
+    return None
+
+
+def topic_button(key: str) -> dict[str, str]:
+    """A quick-reply chip that asks for one FAQ answer, whatever the NLU would make of its title."""
+    return {"title": policy.get().answers[key].title, "payload": f'/faq{{"topic":"{key}"}}'}
+
+
+def menu_buttons() -> list[dict[str, str]]:
+    return [topic_button(key) for key in MENU]
+
+
+def faq_key(parse_data: dict[str, Any]) -> str | None:
+    """The FAQ key of a parsed message: a button's `topic` entity, else the ResponseSelector's pick."""
+    answers = policy.get().answers
+    for entity in parse_data.get("entities") or []:
+        if entity.get("entity") == "topic" and entity.get("value") in answers:
+            return entity["value"]
+    intent = (parse_data.get("intent") or {}).get("name")
+    if intent in INTENT_TOPICS:
+        return INTENT_TOPICS[intent]
+    selected = (parse_data.get("response_selector") or {}).get("faq", {}).get("response", {})
+    key = (selected.get("intent_response_key") or "").removeprefix("faq/")
+    return key if key in answers else None
+
+
+def closest_topics(parse_data: dict[str, Any], limit: int = 3) -> list[str]:
+    """The FAQ keys a low-confidence message most likely meant, best first."""
+    answers = policy.get().answers
+    ranked: list[tuple[float, str]] = []
+    faq_ranking = (parse_data.get("response_selector") or {}).get("faq", {}).get("ranking") or []
+    for intent in parse_data.get("intent_ranking") or []:
+        name, confidence = intent.get("name"), float(intent.get("confidence") or 0)
+        if name == "faq":
+            for choice in faq_ranking[:limit]:
+                key = (choice.get("intent_response_key") or "").removeprefix("faq/")
+                ranked.append((confidence * float(choice.get("confidence") or 0), key))
+        elif name in INTENT_TOPICS:
+            ranked.append((confidence, INTENT_TOPICS[name]))
+    keys: list[str] = []
+    for _, key in sorted(ranked, key=lambda pair: -pair[0]):
+        if key in answers and answers[key].kind == "faq" and key not in keys:
+            keys.append(key)
+    return keys[:limit] or MENU[:limit]

@@ -1,0 +1,1 @@
+"""The Rasa project (config, domain, custom channel) and its build/train helpers."""

@@ -1,0 +1,134 @@
+"""The REST channel users talk to, at /webhooks/rest/webhook, with what phones actually send.
+
+Rasa's own RestInput is kept as it is (same URL, same JSON); this subclass adds three things:
+- a message that asks several numbered questions ("1.拖欠工资怎么办？2.车票能补多少？") is split and
+  each question answered in turn, under a short heading;
+- empty, punctuation-only or emoji-only input becomes the `bad_input` intent, and input longer than
+  MAX_CHARS becomes `bad_input` with problem=too_long; the original text is kept in the metadata so
+  the transcript loses nothing;
+- a malformed request body gets a polite reply, never a 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from policy_kb import kb as policy
+
+logger = logging.getLogger(__name__)
+
+MAX_CHARS = 500
+MAX_QUESTIONS = 3
+ORIGINAL_TEXT = "original_text"
+
+# "（1）" "(2)" "①" anywhere; "1." "2、" "3：" only at the start or after punctuation/space, and not
+# before a digit (so "1.2千" and a phone number stay whole)
+_NUMBERED = re.compile(
+    r"[（(][1-9１-９][)）]|[①②③④⑤⑥⑦⑧⑨]|(?:^|(?<=[\s，,。；;？?！!]))[1-9１-９][.．、:：](?![0-9])"
+)
+_QUESTION_END = re.compile(r"(?<=[？?])")
+
+
+def classify(text: Any) -> str | None:
+    """'empty' or 'too_long' when the text cannot be understood as a question, else None."""
+    if not isinstance(text, str) or not has_words(text):
+        return "empty"
+    if len(text) > MAX_CHARS:
+        return "too_long"
+    return None
+
+
+def has_words(text: str) -> bool:
+    """True when the text has at least one letter or digit (Chinese characters count as letters)."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+
+
+def split_questions(text: str) -> list[str]:
+    """Split a message into its questions; a single question comes back as a one-item list."""
+    text = text.strip()
+    parts = [p for p in _NUMBERED.split(text)]
+    parts = [p.strip(" ，,。；;") for p in parts if has_words(p)]
+    if len(parts) < 2:
+        # unnumbered: several full questions each ending with a question mark
+        parts = [p.strip(" ，,。；;") for p in _QUESTION_END.split(text) if has_words(p)]
+        if len(parts) < 2 or any(len(p) < 5 for p in parts):
+            return [text]
+    return parts[:MAX_QUESTIONS]
+
+
+class WorkerRestInput(RestInput):
+    """REST channel (name 'rest', so the URL stays /webhooks/rest/webhook)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("worker_rest_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:  # Sanic answers a malformed body with a bare 400; a worker's phone gets a reply instead
+                body = json.loads(request.body or b"{}")
+            except ValueError:
+                body = {}
+            body = body if isinstance(body, dict) else {}
+            sender = str(body.get("sender") or "anonymous")[:128]
+            text = body.get("message")
+            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+            replies = await self.handle(on_new_message, sender, text, metadata)
+            # no reply at all means the action server failed: never leave the worker with silence
+            return response.json(replies or [{"recipient_id": sender, "text": policy.get().render("error")}])
+
+        return webhook
+
+    async def handle(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], sender: str, text: Any, metadata: dict
+    ) -> list[dict]:
+        problem = classify(text)
+        if problem:
+            original = text if isinstance(text, str) else ""
+            payload = f'/bad_input{{"problem":"{problem}"}}'
+            return await self._ask(on_new_message, sender, payload, {**metadata, ORIGINAL_TEXT: original})
+        questions = split_questions(text)
+        if len(questions) == 1:
+            return await self._ask(on_new_message, sender, text, metadata)
+        replies: list[dict] = []
+        for number, question in enumerate(questions, start=1):
+            answers = await self._ask(on_new_message, sender, question, {**metadata, ORIGINAL_TEXT: text})
+            if answers:
+                answers[0] = {
+                    **answers[0],
+                    "text": f"【第{number}问】{question}\n" + (answers[0].get("text") or ""),
+                }
+            replies += answers
+        return replies
+
+    async def _ask(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], sender: str, text: str, metadata: dict
+    ) -> list[dict]:
+        collector = CollectingOutputChannel()
+        message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata or None)
+        try:
+            await on_new_message(message)
+        except asyncio.CancelledError:
+            logger.error("message handling timed out for %s", sender)
+        except Exception:  # noqa: BLE001 - the worker still gets a reply; the error is logged
+            logger.exception("an exception occurred while handling a message from %s", sender)
+        return collector.messages

@@ -1,0 +1,1 @@
+"""The policy knowledge base: documents, answers, parameters, gazetteer, calculators."""

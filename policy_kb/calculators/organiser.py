@@ -1,0 +1,197 @@
+"""Organised outflow: the subsidy for 建档立卡 workers and the 以奖代补 reward for the others.
+
+建档立卡 workers (会政发〔2018〕20号 item 16, Q&A 12): a filed human-resources institution, a village
+(residents') committee / township / community, or a filed rural labour broker gets a per-worker amount
+by destination tier for each worker who performed a labour contract of the minimum months.
+Non-建档立卡 workers sent outside the county (以奖代补, 曲办发〔2016〕47号 as quoted): a per-person
+amount for everyone organised, plus — separately, and adding up — a reward per person still working
+after half a year: for individuals above the person and stability thresholds, and for agencies
+(intermediaries, labour-dispatch companies) above theirs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from policy_kb import kb as policy
+from policy_kb.calculators.result import ELIGIBLE, NOT_ELIGIBLE, UNKNOWN, Result, yuan
+from policy_kb.calculators.transport import TIER_NAMES
+
+# who organises: what the documents call them
+ORGANISERS = {
+    "institution": "备案的人力资源服务机构",
+    "village": "村（居）委会、乡镇（街道）、村（社区）",
+    "broker": "农村劳务经纪人",
+    "individual": "个人",
+    "company": "中介公司、劳务派遣公司",
+}
+POOR_ORGANISERS = {"institution", "village", "broker"}  # may claim the 建档立卡 per-worker subsidy
+REWARD_GROUP = {
+    "individual": "individual",
+    "broker": "individual",
+    "company": "agency",
+    "institution": "agency",
+}
+
+POOR_CITES = [policy.Reference("huize_2018_20", "第16条"), policy.Reference("qa_sheet", "第12问")]
+REWARD_CITES = [
+    policy.Reference("huize_2018_20", "第16条"),
+    policy.Reference("qa_sheet", "第12问"),
+    policy.Reference("qujing_2016_47"),
+]
+
+
+@dataclass
+class OrganiserCase:
+    organiser: str | None = None  # a key of ORGANISERS
+    workers_poor: bool | None = None  # the workers are 建档立卡
+    tier: str | None = None
+    destination: str | None = None
+    workers: int | None = None  # how many were organised
+    months: float | None = None  # months of labour contract performed (建档立卡 subsidy)
+    stable: int | None = None  # still working after half a year (以奖代补 reward)
+
+
+def calculate(case: OrganiserCase, as_of: dt.date | None = None) -> Result:
+    as_of = as_of or dt.date.today()
+    if case.workers_poor is None:
+        return Result(
+            UNKNOWN, "组织输出补贴", missing=["输出的是不是建档立卡贫困劳动力"], cites=list(POOR_CITES)
+        )
+    return _poor(case, as_of) if case.workers_poor else _reward(case, as_of)
+
+
+def _where(kb: policy.KnowledgeBase) -> str:
+    center = kb.contacts["center"]
+    return f"{center.name}，电话{center.phone}"
+
+
+def _missing(pairs: tuple[tuple[str, object], ...]) -> list[str]:
+    return [label for label, value in pairs if value is None]
+
+
+def _poor(case: OrganiserCase, as_of: dt.date) -> Result:
+    kb = policy.get()
+    result = Result(UNKNOWN, "组织输出补贴（建档立卡）", cites=list(POOR_CITES), where=_where(kb))
+    min_months = kb.value("organiser_subsidy.min_contract_months", as_of)
+    if min_months is None:
+        result.reasons.append(f"{as_of:%Y年%m月%d日}时文件还没有规定这项补贴。")
+        return result
+    if case.organiser == "individual":
+        result.reasons.append(
+            "个人组织的不在补贴范围；到市、县劳动就业部门备案成为农村劳务经纪人后可以申请。"
+        )
+    elif case.organiser == "company":
+        result.reasons.append(
+            "中介公司、劳务派遣公司要先到市、县劳动就业部门备案为人力资源服务机构才能申请。"
+        )
+    if case.months is not None and case.months < min_months:
+        result.reasons.append(
+            f"输出的人要履行劳动合同满{policy.format_number(min_months)}个月，"
+            f"现在是{policy.format_number(case.months)}个月，满了再申请。"
+        )
+    if result.reasons:
+        result.verdict = NOT_ELIGIBLE
+        return result
+    result.missing = _missing(
+        (
+            ("谁组织的（村委会、劳务经纪人还是人力资源机构）", case.organiser),
+            ("输出到哪里", case.tier),
+            ("输出了几个人", case.workers),
+            ("干了几个月", case.months),
+        )
+    )
+    if result.missing:
+        return result
+    per_worker = kb.value(f"organiser_subsidy.per_worker.{_poor_tier(case.tier)}", as_of)
+    result.verdict = ELIGIBLE
+    result.amount = per_worker * case.workers
+    where = f"（{case.destination}）" if case.destination else ""
+    result.arithmetic.append(
+        f"{TIER_NAMES[case.tier]}{where}每人{yuan(per_worker)} × {case.workers}人 = {yuan(result.amount)}"
+    )
+    result.headline = f"可申请{yuan(result.amount)}（只算干满{policy.format_number(min_months)}个月的人）。"
+    result.documents = [
+        "输出人员的建档立卡贫困劳动力身份证明",
+        f"履行劳动合同{policy.format_number(min_months)}个月以上的证明（务工地人社部门的劳动用工登记名册、企业的工资收入证明）",
+    ]
+    result.notes.append(kb.confirm_line())
+    return result
+
+
+def _poor_tier(tier: str) -> str:
+    # the per-worker subsidy names the middle tier 县外 (转移); the gazetteer calls it 县外省内
+    return "out_of_county" if tier == "in_province_out_of_county" else tier
+
+
+def _reward(case: OrganiserCase, as_of: dt.date) -> Result:
+    kb = policy.get()
+    result = Result(UNKNOWN, "以奖代补（非建档立卡）", cites=list(REWARD_CITES), where=_where(kb))
+    per_person = kb.value("organiser_reward.per_person_organised", as_of)
+    if per_person is None:
+        result.reasons.append(f"{as_of:%Y年%m月%d日}时文件还没有规定以奖代补。")
+        return result
+    if case.tier == "in_county":
+        result.verdict = NOT_ELIGIBLE
+        result.reasons.append("以奖代补只奖励组织到县外务工的；在县内务工的不在范围内。")
+        return result
+    result.missing = _missing((("输出到哪里（县外还是县内）", case.tier), ("输出了几个人", case.workers)))
+    if result.missing:
+        return result
+    result.verdict = ELIGIBLE
+    base = per_person * case.workers
+    result.amount = base
+    result.arithmetic.append(f"人头补助：每人{yuan(per_person)} × {case.workers}人 = {yuan(base)}")
+    group = REWARD_GROUP.get(case.organiser or "")
+    if group is None:
+        if case.organiser is None:
+            result.missing.append("谁组织的（个人还是中介、劳务派遣公司）")
+        else:
+            result.reasons.append("稳定奖励只写了个人和中介、劳务派遣公司；村委会等其他组织者请向中心确认。")
+    else:
+        _stability_reward(kb, case, as_of, group, result)
+    result.headline = f"可申请{yuan(result.amount)}。" + (
+        "人头补助和稳定奖励分开算、加在一起。" if result.amount > base else ""
+    )
+    result.documents = ["组织输出人员名单和身份证明", "务工单位出具的在岗（稳定就业）证明"]
+    result.notes.append(kb.confirm_line())
+    return result
+
+
+def _stability_reward(kb, case: OrganiserCase, as_of: dt.date, group: str, result: Result) -> None:
+    prefix = f"organiser_reward.{group}"
+    min_people = kb.value(f"{prefix}.min_organised", as_of)
+    min_rate = kb.value(f"{prefix}.min_stability_rate", as_of)
+    per_stable = kb.value(f"{prefix}.per_stable_person", as_of)
+    period = policy.format_number(kb.value("organiser_reward.stability_period_months", as_of))
+    who = "个人" if group == "individual" else "中介、劳务派遣公司"
+    if case.workers < min_people:
+        result.reasons.append(
+            f"稳定奖励要{who}输出{policy.format_number(min_people)}人以上，现在是{case.workers}人，"
+            f"还差{policy.format_number(min_people - case.workers)}人。"
+        )
+        return
+    if case.stable is None:
+        result.missing.append(f"干满{period}个月还在岗的有几个人（算稳定奖励用）")
+        return
+    if case.stable > case.workers:
+        result.reasons.append(f"在岗人数（{case.stable}）不能比输出人数（{case.workers}）多，请核对。")
+        return
+    rate = 100 * case.stable / case.workers
+    rate_text = f"{case.stable}/{case.workers} = {rate:.1f}%".replace(".0%", "%")
+    if rate < min_rate:
+        needed = math.ceil(min_rate * case.workers / 100)
+        result.reasons.append(
+            f"稳定奖励要半年稳定率{policy.format_number(min_rate)}%以上，现在是{rate_text}，"
+            f"要有{needed}人在岗才够。"
+        )
+        return
+    reward = per_stable * case.stable
+    result.arithmetic.append(
+        f"稳定奖励：稳定率{rate_text}，达到{policy.format_number(min_rate)}%；"
+        f"每人{yuan(per_stable)} × {case.stable}人 = {yuan(reward)}"
+    )
+    result.arithmetic.append(f"合计：{yuan(result.amount)} + {yuan(reward)} = {yuan(result.amount + reward)}")
+    result.amount += reward

@@ -1,0 +1,117 @@
+"""交通补助: can this worker get it, how much, what to bring, where to go.
+
+Rules (../shared/design/policy-notes.md): 建档立卡 poor labour, stable employment of
+transport_subsidy.min_stable_months or more, once a year, ticket price up to the cap of the destination
+tier. Tiers follow 会政发〔2018〕20号; for a job inside 曲靖市 but outside 会泽县 the Q&A sheet's
+市内 tier gives a lower cap, and when that changes the amount both are said, with the centre's phone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from policy_kb import kb as policy
+from policy_kb.calculators.result import ELIGIBLE, NOT_ELIGIBLE, UNKNOWN, Result, yuan
+
+TIER_NAMES = {"out_of_province": "省外", "in_province_out_of_county": "县外省内", "in_county": "县内"}
+CITES = [
+    policy.Reference("huize_2018_20", "第16条"),
+    policy.Reference("qa_sheet", "第11问"),
+    policy.Reference("yunnan_2018_68", "第一条"),
+]
+
+
+@dataclass
+class TransportCase:
+    registered_poor: bool | None = None  # 建档立卡贫困劳动力
+    tier: str | None = None  # out_of_province | in_province_out_of_county | in_county
+    in_qujing: bool | None = None  # destination inside 曲靖市 (matters for 县外省内 only)
+    destination: str | None = None  # what we understood, for echoing back
+    months: float | None = None  # months of stable employment so far
+    ticket: float | None = None  # ticket price in yuan, home to workplace
+    organised: bool | None = None  # sent out by a county/township organised group
+    claimed_this_year: bool | None = None
+
+
+def documents(kb: policy.KnowledgeBase, as_of: dt.date) -> list[str]:
+    """The union of the two documents' lists (policy-notes, conflict 4)."""
+    months = policy.format_number(kb.value("transport_subsidy.min_stable_months", as_of))
+    return ["身份证复印件", "实名制车票复印件", f"务工单位开的{months}个月以上工资收入证明"]
+
+
+def _where(kb: policy.KnowledgeBase) -> str:
+    center = kb.contacts["center"]
+    return f"{center.name}（输出地劳动就业机构），电话{center.phone}"
+
+
+def calculate(case: TransportCase, as_of: dt.date | None = None) -> Result:
+    kb = policy.get()
+    as_of = as_of or dt.date.today()
+    result = Result(UNKNOWN, "交通补助", cites=list(CITES), where=_where(kb), documents=documents(kb, as_of))
+    min_months = kb.value("transport_subsidy.min_stable_months", as_of)
+    if min_months is None:
+        result.reasons.append(
+            f"{as_of:%Y年%m月%d日}时文件还没有规定交通补助，请打{kb.contacts['center'].phone}问。"
+        )
+        result.documents = []
+        return result
+
+    if case.registered_poor is False:
+        result.reasons.append("交通补助只给建档立卡贫困劳动力。不确定自家是不是，可以问村委会。")
+    if case.claimed_this_year:
+        times = policy.format_number(kb.value("transport_subsidy.times_per_year", as_of))
+        result.reasons.append(f"每人每年只能领{times}次，今年已经领过了，明年外出务工可以再申请。")
+    if case.months is not None and case.months < min_months:
+        short = policy.format_number(round(min_months - case.months, 1))
+        result.reasons.append(
+            f"要稳定就业满{policy.format_number(min_months)}个月，现在是{policy.format_number(case.months)}个月，"
+            f"再干{short}个月就可以申请。"
+        )
+    if result.reasons:
+        result.verdict = NOT_ELIGIBLE
+        result.documents = []
+        return result
+
+    missing = [
+        label
+        for label, value in (
+            ("是不是建档立卡户", case.registered_poor),
+            ("在哪里务工（省外、县外省内还是县内）", case.tier),
+            ("稳定干了几个月", case.months),
+            ("车票多少钱", case.ticket),
+        )
+        if value is None
+    ]
+    if missing:
+        result.missing = missing
+        return result
+
+    result.verdict = ELIGIBLE
+    cap = kb.value(f"transport_subsidy.cap.{case.tier}", as_of)
+    where = f"（{case.destination}）" if case.destination else ""
+    result.arithmetic.append(_sum_line(case.ticket, TIER_NAMES[case.tier] + where, cap))
+    result.amount = min(case.ticket, cap)
+    if case.tier == "in_province_out_of_county" and case.in_qujing is not False:
+        qa_cap = kb.value("transport_subsidy.cap.in_county", as_of)
+        qa_amount = min(case.ticket, qa_cap)
+        where = "" if case.in_qujing else "如果是在曲靖市内（如麒麟区、宣威市）："
+        if qa_amount != result.amount:
+            result.notes.append(
+                f"注意：{where}曲靖市内、会泽县外，县文件（{kb.documents['huize_2018_20'].label}）按县外省内算，可补{yuan(result.amount)}；"
+                f"县里的问答按“市内”算，上限{yuan(qa_cap)}，只补{yuan(qa_amount)}。"
+                f"以哪个为准，请先打{kb.contacts['center'].phone}问清楚。"
+            )
+    result.headline = f"可补{yuan(result.amount)}（每人每年{policy.format_number(kb.value('transport_subsidy.times_per_year', as_of))}次）。"
+    if case.organised is None or case.organised:
+        result.notes.append("跟县、乡统一组织输出的，工资证明按县文件可以不交，但问答要求交，建议备上。")
+    result.notes.append(kb.confirm_line())
+    return result
+
+
+def _sum_line(ticket: float, tier_name: str, cap: float) -> str:
+    if ticket > cap:
+        return f"车票{yuan(ticket)}，{tier_name}上限{yuan(cap)}，超过上限按上限补：{yuan(cap)}"
+    if ticket == cap:
+        return f"车票{yuan(ticket)}，正好等于{tier_name}上限{yuan(cap)}：补{yuan(cap)}"
+    return f"车票{yuan(ticket)}，没超过{tier_name}上限{yuan(cap)}，按票价补：{yuan(ticket)}"

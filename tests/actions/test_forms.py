@@ -1,0 +1,151 @@
+"""Form actions against tracker fixtures: extraction in any order, corrections, bad values, re-asks."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import forms
+from bot import paths
+
+DOMAIN = yaml.safe_load((paths.DOMAIN / "calculators.yml").read_text(encoding="utf-8"))
+SLOTS = {name: None for name in DOMAIN["slots"]} | {"requested_slot": None}
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setattr(forms, "today", lambda: dt.date(2026, 11, 28))
+
+
+def tracker(text: str, intent: str = "inform", **slots) -> Tracker:
+    return Tracker.from_dict(
+        {
+            "sender_id": "t",
+            "slots": {**SLOTS, **slots},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {"name": "transport_form"},
+            "latest_action_name": "action_listen",
+            "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []},
+        }
+    )
+
+
+def run(action, t: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, DOMAIN))
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, dispatcher.messages
+
+
+def test_first_message_fills_every_slot_it_answers():
+    slots, _ = run(
+        forms.ValidateTransportForm(),
+        tracker("我是建档立卡户，去广东打工5个月了，火车票花了680，能补多少", "check_transport_subsidy"),
+    )
+    assert slots["registered_poor"] is True and slots["tier"] == "out_of_province"
+    assert slots["months"] == 5 and slots["ticket"] == 680
+    assert slots["requested_slot"] == "organised"  # only what is missing is asked
+
+
+def test_a_correction_overwrites():
+    slots, _ = run(
+        forms.ValidateTransportForm(), tracker("不对，是4个月", months=5.0, requested_slot="ticket")
+    )
+    assert slots["months"] == 4
+
+
+def test_not_registered_poor_stops_the_questions():
+    slots, _ = run(forms.ValidateTransportForm(), tracker("不是", "deny", requested_slot="registered_poor"))
+    assert slots["registered_poor"] is False and slots["requested_slot"] is None
+
+
+@pytest.mark.parametrize("text", ["-100", "负五百", "100000块", "车票9999999元"])
+def test_an_impossible_ticket_is_asked_again_and_never_computed(text):
+    slots, messages = run(forms.ValidateTransportForm(), tracker(text, requested_slot="ticket"))
+    assert "ticket" not in slots
+    assert slots["form_misses"] == 1 and slots["requested_slot"] == "registered_poor"
+    assert "看着不对" in messages[0]["text"]
+
+
+def test_three_hundred_months_is_rejected():
+    slots, messages = run(forms.ValidateTransportForm(), tracker("干了300个月", requested_slot="months"))
+    assert "months" not in slots and "看着不对" in messages[0]["text"]
+
+
+@pytest.mark.parametrize("text, workers", [("0", 0), ("十万人", 100000)])
+def test_impossible_worker_counts(text, workers):
+    slots, messages = run(forms.ValidateOrganiserForm(), tracker(text, requested_slot="workers"))
+    assert "workers" not in slots and "看着不对" in messages[0]["text"]
+
+
+def test_a_future_dispute_date_is_rejected():
+    slots, messages = run(
+        forms.ValidateArbitrationForm(), tracker("2026年12月25号", requested_slot="dispute_date")
+    )
+    assert "dispute_date" not in slots and "还没到" in messages[0]["text"]
+
+
+def test_a_faq_question_mid_form_is_let_through():
+    slots, messages = run(
+        forms.ValidateTransportForm(), tracker("12333是什么电话", "faq", requested_slot="ticket")
+    )
+    # no slot but requested_slot: Rasa then rejects the form action and the FAQ rule answers
+    assert set(slots) == {"requested_slot"} and messages == []
+
+
+def test_an_unusable_answer_counts_a_miss():
+    slots, _ = run(
+        forms.ValidateTransportForm(), tracker("嗯嗯那个啥", "inform", requested_slot="ticket", form_misses=1)
+    )
+    assert slots["form_misses"] == 2
+
+
+def test_after_two_misses_the_question_comes_with_an_example():
+    ask = next(a for a in forms.ASK_ACTIONS if a().name() == "action_ask_transport_form_ticket")()
+    plain, example = CollectingDispatcher(), CollectingDispatcher()
+    ask.run(plain, tracker("", form_misses=0), DOMAIN)
+    ask.run(example, tracker("", form_misses=2), DOMAIN)
+    assert plain.messages[0]["text"] != example.messages[0]["text"]
+    assert "680" in example.messages[0]["text"]
+    assert {"title": "不算了", "payload": "/stop"} in plain.messages[0]["buttons"]
+
+
+def test_organiser_non_poor_asks_for_the_stable_count_only_when_it_matters():
+    slots, _ = run(
+        forms.ValidateOrganiserForm(),
+        tracker("我个人组织了25个非建档立卡的去浙江", "check_organiser_subsidy"),
+    )
+    assert (
+        slots["workers"] == 25 and slots["workers_poor"] is False and slots["organiser_type"] == "individual"
+    )
+    assert slots["requested_slot"] == "stable"
+    small, _ = run(
+        forms.ValidateOrganiserForm(),
+        tracker("我个人组织了12个非建档立卡的去浙江", "check_organiser_subsidy"),
+    )
+    assert small["requested_slot"] is None  # below 20 people: no reward to compute, the answer is ready
+
+
+def test_result_renders_the_verdict_and_clears_the_slots(kb):
+    dispatcher = CollectingDispatcher()
+    t = tracker(
+        "",
+        registered_poor=True,
+        tier="out_of_province",
+        destination="广东省",
+        months=5.0,
+        ticket=680.0,
+        organised=False,
+        claimed_this_year=False,
+    )
+    events = forms.ActionTransportResult().run(dispatcher, t, DOMAIN)
+    text = dispatcher.messages[0]["text"]
+    assert "可补500元" in text and "车票680元" in text and kb.contacts["center"].phone in text
+    assert SlotSet("ticket", None) in events and SlotSet("requested_slot", None) in events

@@ -1,0 +1,88 @@
+"""Actions against tracker fixtures: what they send, with facts read from policy_kb."""
+
+from __future__ import annotations
+
+from actions.replies import ActionAnswerFaq, ActionBadInput, ActionReply, ActionSuggestTopics
+from tests.actions.conftest import make_tracker, selector
+
+
+def run(action, tracker, dispatcher):
+    events = action.run(dispatcher, tracker, {})
+    return events, dispatcher.messages
+
+
+def test_faq_answer_comes_from_the_selector(kb, dispatcher):
+    tracker = make_tracker(
+        {"intent": {"name": "faq", "confidence": 0.95}, "response_selector": selector("unpaid_wages")}
+    )
+    events, messages = run(ActionAnswerFaq(), tracker, dispatcher)
+    assert events == []
+    assert messages[0]["text"] == kb.render("unpaid_wages")
+    assert kb.contacts["inspection"].phone in messages[0]["text"]
+
+
+def test_topic_button_wins_over_the_selector(kb, dispatcher):
+    tracker = make_tracker(
+        {
+            "intent": {"name": "faq", "confidence": 1.0},
+            "entities": [{"entity": "topic", "value": "yulu_plan"}],
+            "response_selector": selector("job_scam"),
+        }
+    )
+    _, messages = run(ActionAnswerFaq(), tracker, dispatcher)
+    assert "雨露计划" in messages[0]["text"]
+
+
+def test_own_case_intent_gets_its_rule(kb, dispatcher):
+    tracker = make_tracker({"intent": {"name": "check_transport_subsidy", "confidence": 0.9}})
+    _, messages = run(ActionAnswerFaq(), tracker, dispatcher)
+    assert messages[0]["text"] == kb.render("transport_subsidy")
+
+
+def test_greeting_has_the_menu(kb, dispatcher):
+    tracker = make_tracker({"intent": {"name": "greet", "confidence": 0.99}})
+    _, messages = run(ActionReply(), tracker, dispatcher)
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert kb.answers["unpaid_wages"].title in titles and len(titles) == 6
+    assert messages[0]["buttons"][0]["payload"] == '/faq{"topic":"unpaid_wages"}'
+
+
+def test_handoff_gives_the_phones(kb, dispatcher):
+    tracker = make_tracker({"intent": {"name": "human_handoff", "confidence": 0.99}})
+    _, messages = run(ActionReply(), tracker, dispatcher)
+    assert kb.contacts["center"].phone in messages[0]["text"]
+
+
+def test_fallback_offers_the_closest_topics_and_no_answer(kb, dispatcher):
+    tracker = make_tracker(
+        {
+            "intent": {"name": "nlu_fallback", "confidence": 0.45},
+            "intent_ranking": [
+                {"name": "nlu_fallback", "confidence": 0.45},
+                {"name": "faq", "confidence": 0.40},
+                {"name": "check_arbitration_deadline", "confidence": 0.35},
+            ],
+            "response_selector": selector("unpaid_wages", ("rights_routes", 0.05)),
+        }
+    )
+    _, messages = run(ActionSuggestTopics(), tracker, dispatcher)
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads == [
+        '/faq{"topic":"unpaid_wages"}',
+        '/faq{"topic":"arbitration_deadline"}',
+        '/faq{"topic":"rights_routes"}',
+    ]
+    assert messages[0]["text"] == kb.render("fallback")
+    assert kb.contacts["center"].phone in messages[0]["text"]
+
+
+def test_too_long_and_empty_input(kb, dispatcher):
+    long = make_tracker(
+        {"intent": {"name": "bad_input"}, "entities": [{"entity": "problem", "value": "too_long"}]}
+    )
+    empty = make_tracker(
+        {"intent": {"name": "bad_input"}, "entities": [{"entity": "problem", "value": "empty"}]}
+    )
+    run(ActionBadInput(), long, dispatcher)
+    run(ActionBadInput(), empty, dispatcher)
+    assert [m["text"] for m in dispatcher.messages] == [kb.render("too_long"), kb.render("bad_input")]

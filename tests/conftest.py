@@ -1,0 +1,37 @@
+"""Shared fixtures: the knowledge base, and (once per session) a trained model with both servers."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+
+@pytest.fixture(scope="session")
+def kb():
+    from policy_kb import kb as policy
+
+    return policy.get()
+
+
+@pytest.fixture(scope="session")
+def model():
+    """The trained model for the current data: reused when its fingerprint exists, trained once if not."""
+    from bot.train import ensure_model
+
+    return ensure_model(quiet=True)
+
+
+@pytest.fixture(scope="session")
+def stack(model, tmp_path_factory):
+    """The real action server and Rasa server on free loopback ports, with a fresh SQLite tracker."""
+    from bot import stack as services
+
+    folder = tmp_path_factory.mktemp("stack")
+    running = services.start(model, tracker_db=folder / "tracker.db", log_dir=folder)
+    yield running
+    running.stop()

@@ -1,0 +1,26 @@
+"""One plain question per FAQ key, used by the end-to-end tests and the Rasa test stories."""
+
+QUESTIONS = {
+    "transfer_ways": "转移就业有哪些方式",
+    "job_info_channels": "想出去打工，在哪里能找到招工信息",
+    "job_search_routes": "进城找工作有哪些路子，各有什么好坏",
+    "work_conditions": "外出打工需要具备什么条件",
+    "job_scam": "找工作怎么防止被骗",
+    "outflow_office": "县里哪个部门牵头组织外出务工",
+    "local_duties": "县乡村在组织转移就业中各负责什么",
+    "report_illegal_employment": "发现单位违法用工找哪个举报",
+    "unpaid_wages": "老板拖欠工资怎么办",
+    "rights_routes": "农民工维权有哪些途径",
+    "transport_subsidy": "外出务工交通补助标准是多少",
+    "organiser_subsidy": "组织劳动力外出务工有什么补贴",
+    "arbitration_deadline": "劳动仲裁要在多长时间内申请",
+    "hotline_12333": "12333是什么电话",
+    "employer_subsidy": "企业招用建档立卡贫困劳动力有用工补贴吗",
+    "poverty_workshop": "就业扶贫车间有什么奖补",
+    "public_service_post": "乡村公共服务岗位补贴多少",
+    "startup_subsidy": "自己创业有什么补贴",
+    "startup_loan": "创业担保贷款能贷多少",
+    "vocational_training_subsidy": "参加职业技能培训有补贴吗",
+    "skill_upgrade_subsidy": "技能提升补贴怎么领",
+    "yulu_plan": "雨露计划补助多少",
+}

@@ -1,0 +1,118 @@
+"""End to end: the real Rasa server and action server, talked to through the REST webhook."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+
+import pytest
+import requests
+
+from tests.e2e.questions import QUESTIONS
+
+pytestmark = pytest.mark.e2e
+
+
+def ask(stack, message, sender=None):
+    reply = requests.post(
+        stack.webhook, json={"sender": sender or uuid.uuid4().hex, "message": message}, timeout=60
+    )
+    assert reply.status_code == 200
+    return reply.json()
+
+
+def texts(replies):
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+@pytest.mark.parametrize("key", sorted(QUESTIONS))
+def test_every_faq_is_answered_from_policy_kb(stack, kb, key):
+    replies = ask(stack, QUESTIONS[key])
+    assert texts(replies) == kb.render(key)
+
+
+@pytest.mark.parametrize(
+    "key, message, facts",
+    [
+        ("outflow_office", "县里哪个部门牵头组织外出务工", ["0874-5120155", "《转移就业政策问答》第6问"]),
+        ("report_illegal_employment", "发现单位违法用工找哪个举报", ["0874-5125539", "第8问"]),
+        ("unpaid_wages", "老板拖欠工资怎么办", ["60天", "1年", "12333", "0874-5125539", "第9问"]),
+        (
+            "transport_subsidy",
+            "外出务工交通补助标准是多少",
+            ["500元", "300元", "100元", "会政发〔2018〕20号第16条"],
+        ),
+        (
+            "organiser_subsidy",
+            "组织劳动力外出务工有什么补贴",
+            ["300元/人", "200元/人", "10元/人", "50元/人", "30元/人"],
+        ),
+        ("hotline_12333", "12333是什么电话", ["12333", "0874-5120155"]),
+    ],
+)
+def test_key_facts_and_citations(stack, key, message, facts):
+    answer = texts(ask(stack, message))
+    for fact in facts:
+        assert fact in answer, f"{key}: {fact!r} missing"
+
+
+def test_greeting_shows_the_menu(stack, kb):
+    replies = ask(stack, "你好")
+    assert replies[0]["text"] == kb.render("greet")
+    assert [b["title"] for b in replies[0]["buttons"]][0] == kb.answers["unpaid_wages"].title
+
+
+def test_a_menu_button_answers_its_topic(stack, kb):
+    replies = ask(stack, '/faq{"topic":"yulu_plan"}')
+    assert texts(replies) == kb.render("yulu_plan")
+
+
+def test_two_questions_in_one_message_get_two_answers(stack, kb):
+    replies = ask(stack, "1.老板拖欠工资怎么办？2.外出务工交通补助标准是多少？")
+    body = texts(replies)
+    assert body.startswith("【第1问】")
+    assert kb.render("unpaid_wages") in body and kb.render("transport_subsidy") in body
+
+
+@pytest.mark.parametrize("message", ["明天会泽会下雨吗", "给我讲个笑话", "我想办身份证"])
+def test_out_of_scope_never_gets_a_policy_answer(stack, kb, message):
+    body = texts(ask(stack, message))
+    assert "来源：" not in body
+    assert kb.contacts["center"].phone in body or kb.contacts["hotline"].phone in body
+
+
+@pytest.mark.parametrize(
+    "message, key",
+    [
+        ("", "bad_input"),
+        ("   ", "bad_input"),
+        ("😀😀😀", "bad_input"),
+        ("？？！！。。", "bad_input"),
+        (None, "bad_input"),
+        ("工资" * 2500, "too_long"),
+    ],
+)
+def test_bad_input_gets_a_polite_answer(stack, kb, message, key):
+    replies = ask(stack, message)
+    assert replies[0]["text"] == kb.render(key)
+
+
+def test_malformed_body_is_not_an_error(stack, kb):
+    reply = requests.post(
+        stack.webhook, data=b"{not json", headers={"Content-Type": "application/json"}, timeout=30
+    )
+    assert reply.status_code == 200
+
+
+def test_mixed_pinyin_and_english_does_not_crash(stack):
+    replies = ask(stack, "boss 不给 gongzi zenme ban")
+    assert replies and replies[0]["text"]
+
+
+def test_conversations_are_kept_in_the_sqlite_tracker_store(stack, tmp_path_factory):
+    sender = "keep-" + uuid.uuid4().hex
+    ask(stack, "老板拖欠工资怎么办", sender)
+    db = next(tmp_path_factory.getbasetemp().glob("stack*/tracker.db"))
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("select count(*) from events where sender_id = ?", (sender,)).fetchone()[0]
+    assert rows >= 3
