@@ -41,6 +41,38 @@ _NUMBERED = re.compile(
 _QUESTION_END = re.compile(r"(?<=[？?])")
 
 
+# The gateway asks for what the NLU understood and which actions ran (for the transcripts) with the
+# request header; the answer comes back in a response header, so plain REST clients see no change.
+TURN_INFO_REQUEST = "X-Want-Turn-Info"
+TURN_INFO_HEADER = "X-Turn-Info"
+
+
+async def turn_info(agent: Any, sender: str, failed: bool) -> dict:
+    """Intent, confidence, FAQ key and actions of the sender's latest turn, from the tracker store."""
+    info: dict = {"intent": None, "confidence": None, "faq_key": None, "actions": [], "error": failed}
+    try:
+        tracker = await agent.tracker_store.retrieve(sender)
+    except Exception:  # noqa: BLE001 - the reply matters more than its bookkeeping
+        logger.exception("could not read the tracker of %s", sender)
+        return info
+    if tracker is None:
+        return info
+    parse = tracker.latest_message.parse_data if tracker.latest_message else {}
+    intent = parse.get("intent") or {}
+    selector = (parse.get("response_selector") or {}).get("faq", {}).get("response", {})
+    info.update(
+        intent=intent.get("name"),
+        confidence=intent.get("confidence"),
+        faq_key=selector.get("intent_response_key") if intent.get("name") == "faq" else None,
+    )
+    for event in reversed(tracker.events):
+        if event.type_name == "user":
+            break
+        if event.type_name == "action" and event.action_name not in ("action_listen", None):
+            info["actions"].insert(0, event.action_name)
+    return info
+
+
 def classify(text: Any) -> str | None:
     """'empty' or 'too_long' when the text cannot be understood as a question, else None."""
     if not isinstance(text, str) or not has_words(text):
@@ -94,7 +126,14 @@ class WorkerRestInput(RestInput):
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
             replies = await self.handle(on_new_message, sender, text, metadata)
             # no reply at all means the action server failed: never leave the worker with silence
-            return response.json(replies or [{"recipient_id": sender, "text": policy.get().render("error")}])
+            failed = not replies
+            if failed:
+                replies = [{"recipient_id": sender, "text": policy.get().render("error")}]
+            headers = {}
+            if request.headers.get(TURN_INFO_REQUEST):
+                info = await turn_info(request.app.ctx.agent, sender, failed)
+                headers[TURN_INFO_HEADER] = json.dumps(info, ensure_ascii=True)
+            return response.json(replies, headers=headers)
 
         return webhook
 

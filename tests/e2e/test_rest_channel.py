@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 
@@ -116,3 +117,17 @@ def test_conversations_are_kept_in_the_sqlite_tracker_store(stack, tmp_path_fact
     with sqlite3.connect(db) as conn:
         rows = conn.execute("select count(*) from events where sender_id = ?", (sender,)).fetchone()[0]
     assert rows >= 3
+
+
+def test_turn_info_for_the_gateway(stack):
+    reply = requests.post(
+        stack.webhook,
+        json={"sender": uuid.uuid4().hex, "message": "老板拖欠工资怎么办"},
+        headers={"X-Want-Turn-Info": "1"},
+        timeout=60,
+    )
+    info = json.loads(reply.headers["X-Turn-Info"])
+    assert info["intent"] == "faq" and info["faq_key"] == "faq/unpaid_wages"
+    assert 0 < info["confidence"] <= 1 and info["actions"] == ["action_answer_faq"] and info["error"] is False
+    plain = requests.post(stack.webhook, json={"sender": "x", "message": "你好"}, timeout=60)
+    assert "X-Turn-Info" not in plain.headers
