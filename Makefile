@@ -11,7 +11,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install generate train run test validate eval bench lint clean
+.PHONY: help install generate train browser run test validate eval bench lint clean
 
 help: ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -35,7 +35,10 @@ train: generate ## train the model unless data and config are unchanged (Rasa fi
 run: train ## start the action server and Rasa, print how to talk to the bot
 	@scripts/run.sh
 
-test: train ## set up, then run the whole test suite
+browser: ## Debian's Chromium and CJK fonts for the page tests (installed when missing)
+	@scripts/ensure_chromium.sh
+
+test: train browser ## set up, then run the whole test suite
 	@$(PY) -m pytest
 
 validate: generate ## rasa data validate

@@ -21,6 +21,7 @@ from actions.questions import QUESTIONS, Question
 from policy_kb import kb as policy
 from policy_kb.calculators import arbitration, organiser, transport
 from policy_kb.calculators.result import NOT_ELIGIBLE
+from policy_kb.understanding import parse_place
 
 MISSES = "form_misses"
 HELPER_SLOTS = ["in_qujing", "destination", "dispute_understood", MISSES]
@@ -139,12 +140,28 @@ class CalculatorFormValidation(FormValidationAction):
                 events.append(SlotSet(slot, value))
         for problem in problems:
             dispatcher.utter_message(text=problem)
+        self.echo_place(dispatcher, tracker, found, message.get("text") or "", requested)
         if events:
             return [*events, SlotSet(MISSES, 0)]
         if problems or intent in ANSWER_INTENTS:
             # an answer we could not use: keep the form going and count it, so the question changes
             return [SlotSet(MISSES, (tracker.get_slot(MISSES) or 0) + 1)]
         return []  # not an answer (an FAQ, a greeting…): let the rules handle it, the form resumes after
+
+    @staticmethod
+    def echo_place(
+        dispatcher: CollectingDispatcher, tracker: Tracker, found: dict, text: str, requested: str | None
+    ):
+        """Say which place and tier was understood; for 省内/县外 and the like, ask which it is."""
+        if found.get("tier") and found.get("destination") != tracker.get_slot("destination"):
+            tier_name = transport.TIER_NAMES[found["tier"]]
+            dispatcher.utter_message(
+                text=f"记下了：{found.get('destination') or tier_name}，按{tier_name}算。"
+            )
+        elif requested == "tier" and "tier" not in found:
+            place = parse_place(text)
+            if place is not None and place.is_ambiguous and place.question:
+                dispatcher.utter_message(text=place.question)
 
     def problem(self, slot: str, value: Any, slots: dict) -> str | None:
         if slot in LIMITS and isinstance(value, int | float):

@@ -67,9 +67,13 @@ def _registered(text: str) -> bool | None:
     return None
 
 
-def _place(text: str) -> dict:
+def _place(text: str, requested: str | None) -> dict:
+    """The destination named in the text. Generic words (县里, 乡里, 省外…) count only when the question
+    was where, or when they cannot be about something else: "县里统一组织的" says who organised, not where."""
     place = parse_place(text)
     if place is None or place.is_ambiguous:
+        return {}
+    if place.kind == "scope" and requested != "tier" and _ORGANISED.search(text):
         return {}
     return {"tier": place.tier, "in_qujing": place.in_qujing, "destination": place.display}
 
@@ -79,7 +83,7 @@ def transport_facts(text: str, intent: str | None, requested: str | None, today:
     poor = _registered(text)
     if poor is not None:
         found["registered_poor"] = poor
-    found.update(_place(text))
+    found.update(_place(text, requested))
     months = parse_months(text)
     if months is not None:
         found["months"] = float(months.value)
@@ -108,7 +112,7 @@ def organiser_facts(text: str, intent: str | None, requested: str | None, today:
         found["workers_poor"] = poor
     elif re.search(r"普通|一般的|非贫困|不是贫困", text):
         found["workers_poor"] = False
-    found.update(_place(text))
+    found.update(_place(text, requested))
     months = parse_months(text)
     if months is not None:
         found["months"] = float(months.value)
@@ -135,7 +139,8 @@ def arbitration_facts(text: str, intent: str | None, requested: str | None, toda
     if parsed is None:
         return {}
     note = parsed.note or ("大概的日期" if parsed.approximate else "")
-    understood = parsed.text_understood + (f"，{note}" if note else "")
+    # said back only when the worker's words were not already a plain date
+    understood = f"{parsed.text_understood}，{note}" if note else None
     return {"dispute_date": parsed.date.isoformat(), "dispute_understood": understood}
 
 

@@ -38,6 +38,7 @@ ORIGINAL_TEXT = "original_text"
 _NUMBERED = re.compile(
     r"[（(][1-9１-９][)）]|[①②③④⑤⑥⑦⑧⑨]|(?:^|(?<=[\s，,。；;？?！!]))[1-9１-９][.．、:：](?![0-9])"
 )
+_LEADING_NUMBER = re.compile(r"^\s*(?:[（(]?[1-9１-９][)）.．、:：]|[①②③④⑤⑥⑦⑧⑨])\s*")
 _QUESTION_END = re.compile(r"(?<=[？?])")
 
 
@@ -94,7 +95,9 @@ def split_questions(text: str) -> list[str]:
     parts = [p.strip(" ，,。；;") for p in parts if has_words(p)]
     if len(parts) < 2:
         # unnumbered: several full questions each ending with a question mark
-        parts = [p.strip(" ，,。；;") for p in _QUESTION_END.split(text) if has_words(p)]
+        parts = [
+            _LEADING_NUMBER.sub("", p).strip(" ，,。；;") for p in _QUESTION_END.split(text) if has_words(p)
+        ]
         if len(parts) < 2 or any(len(p) < 5 for p in parts):
             return [text]
     return parts[:MAX_QUESTIONS]

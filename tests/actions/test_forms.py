@@ -149,3 +149,28 @@ def test_result_renders_the_verdict_and_clears_the_slots(kb):
     text = dispatcher.messages[0]["text"]
     assert "可补500元" in text and "车票680元" in text and kb.contacts["center"].phone in text
     assert SlotSet("ticket", None) in events and SlotSet("requested_slot", None) in events
+
+
+def test_the_place_understood_is_said_back():
+    slots, messages = run(forms.ValidateTransportForm(), tracker("克宣威", requested_slot="tier"))
+    assert slots["tier"] == "in_province_out_of_county" and slots["in_qujing"] is True
+    assert messages[0]["text"] == "记下了：宣威市（曲靖市），按县外省内算。"
+
+
+def test_an_ambiguous_place_gets_a_question():
+    slots, messages = run(forms.ValidateTransportForm(), tracker("省内", requested_slot="tier"))
+    assert "tier" not in slots and slots["form_misses"] == 1
+    assert "？" in messages[0]["text"] or "?" in messages[0]["text"]
+
+
+def test_who_organised_is_not_taken_for_where():
+    slots, _ = run(
+        forms.ValidateTransportForm(),
+        tracker(
+            "县里统一组织的",
+            tier="in_province_out_of_county",
+            destination="宣威市（曲靖市）",
+            requested_slot="organised",
+        ),
+    )
+    assert slots["organised"] is True and "tier" not in slots
