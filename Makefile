@@ -6,7 +6,8 @@ RASA := $(VENV)/bin/rasa
 STAMP := $(VENV)/.installed-stamp
 RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
-export RASA_PORT ACTIONS_PORT
+GATEWAY_PORT ?= 8000
+export RASA_PORT ACTIONS_PORT GATEWAY_PORT
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
@@ -32,7 +33,7 @@ generate: install ## render jieba dictionary and FAQ responses from policy_kb
 train: generate ## train the model unless data and config are unchanged (Rasa fingerprint)
 	@$(PY) -m bot.train
 
-run: train ## start the action server and Rasa, print how to talk to the bot
+run: train ## start the action server, Rasa and the gateway; print the chat page URL
 	@scripts/run.sh
 
 browser: ## Debian's Chromium and CJK fonts for the page tests (installed when missing)
@@ -47,8 +48,8 @@ validate: generate ## rasa data validate
 eval: generate ## train on the training data only and score the held-out test set
 	@$(PY) -m bot.evaluate
 
-bench: train ## latency and throughput (see README)
-	@echo "make bench: not built yet (issue #6)"; exit 1
+bench: train ## latency, throughput, memory, cold start, training time -> reports/bench.md
+	@$(PY) -m bot.bench
 
 lint: install ## ruff and yamllint
 	@$(VENV)/bin/ruff check .

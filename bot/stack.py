@@ -42,7 +42,7 @@ def service_env(actions_port: int, tracker_db: Path) -> dict[str, str]:
     return env
 
 
-def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
+def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

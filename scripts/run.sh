@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
+GATEWAY_PORT=${GATEWAY_PORT:-8000}
 mkdir -p var/logs
 export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}
 export TRACKER_DIALECT=${TRACKER_DIALECT:-sqlite}
@@ -22,17 +23,23 @@ pids+=($!)
 .venv/bin/rasa run --enable-api --model "$model" --endpoints bot/endpoints.yml \
   --credentials bot/credentials.yml --interface 127.0.0.1 --port "$RASA_PORT" > var/logs/rasa.log 2>&1 &
 pids+=($!)
+# the gateway (chat page, chat API, WeChat endpoint) under waitress, a production WSGI server
+RASA_URL=http://127.0.0.1:$RASA_PORT ACTIONS_URL=http://127.0.0.1:$ACTIONS_PORT \
+  .venv/bin/waitress-serve --listen="127.0.0.1:$GATEWAY_PORT" --threads=16 bot.gateway.wsgi:app \
+  > var/logs/gateway.log 2>&1 &
+pids+=($!)
 
-echo "starting the action server (:$ACTIONS_PORT) and Rasa (:$RASA_PORT); logs in var/logs/"
+echo "starting the action server (:$ACTIONS_PORT), Rasa (:$RASA_PORT) and the gateway (:$GATEWAY_PORT); logs in var/logs/"
 for _ in $(seq 1 240); do
-  if curl -fs "http://127.0.0.1:$RASA_PORT/status" >/dev/null 2>&1 && \
-     curl -fs "http://127.0.0.1:$ACTIONS_PORT/health" >/dev/null 2>&1; then
+  if curl -fs "http://127.0.0.1:$GATEWAY_PORT/healthz" >/dev/null 2>&1; then
     cat <<MSG
 
 会泽务工助手 is running.
-  Talk to it:  curl -s -XPOST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook \\
+  Chat page:   http://127.0.0.1:$GATEWAY_PORT/   (open it in a phone-sized window)
+  Chat API:    curl -s -XPOST http://127.0.0.1:$GATEWAY_PORT/api/messages \\
                  -H 'Content-Type: application/json' -d '{"sender":"me","message":"老板拖欠工资怎么办"}'
-  Transcripts: $TRACKER_DB
+  Rasa REST:   http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook (same JSON)
+  Conversations: $TRACKER_DB (Rasa), var/transcripts.db (every turn, personal data masked)
   Ctrl-C stops everything.
 MSG
     wait -n "${pids[@]}"

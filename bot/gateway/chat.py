@@ -2,7 +2,9 @@
 
 from flask import Blueprint, render_template
 
-bp = Blueprint("chat", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
+bp = Blueprint(
+    "chat", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
+)
 
 
 @bp.get("/")

@@ -1,0 +1,107 @@
+"""The chat API for the web page: Rasa's REST JSON in and out, the stored history, and /healthz."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from bot.gateway import transcripts, turns
+from bot.gateway.rasa_client import RasaClient
+from policy_kb import kb as policy
+
+bp = Blueprint("api", __name__)
+
+CHANNEL = "web"
+MAX_SENDER = 128  # the same cap as our Rasa REST channel
+MAX_STORED_BODY = 2000  # an unreadable request is kept for the record, but not at any length
+HISTORY_LIMIT = 200
+
+
+def rasa() -> RasaClient:
+    return current_app.extensions["rasa"]
+
+
+@bp.post("/api/messages")
+def post_message():
+    """{"sender", "message"} → [{"text", "buttons"}]; an unreadable request still gets a polite reply."""
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raw = request.get_data(as_text=True)[:MAX_STORED_BODY]
+        replies = turns.answer_locally(
+            transcripts.get_db(),
+            CHANNEL,
+            _anonymous(),
+            raw,
+            policy.get().render("bad_input"),
+            action="gateway_bad_request",
+        )
+        return jsonify(replies)
+    sender = _sender(body.get("sender"))
+    budget = current_app.config["RASA_BUDGET_SECONDS"]
+    return jsonify(
+        turns.ask(transcripts.get_db(), rasa(), CHANNEL, sender, body.get("message"), budget=budget)
+    )
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge):
+    """A body over MAX_CONTENT_LENGTH (a pasted document): a polite reply too; only the fact is kept."""
+    replies = turns.answer_locally(
+        transcripts.get_db(),
+        CHANNEL,
+        _anonymous(),
+        "[内容过长，未保存]",
+        policy.get().render("too_long"),
+        action="gateway_too_large",
+    )
+    return jsonify(replies)
+
+
+@bp.get("/api/history")
+def history():
+    """The stored messages of one web sender (masked), for the chat page to redraw the conversation.
+
+    The sender id is a random id the page keeps for itself; WeChat conversations are never served here.
+    """
+    sender = _sender(request.args.get("sender"), default="")
+    if not sender:
+        return jsonify({"error": "sender is required"}), 400
+    return jsonify({"messages": transcripts.history(transcripts.get_db(), CHANNEL, sender, HISTORY_LIMIT)})
+
+
+@bp.get("/healthz")
+def healthz():
+    """Gateway (and its database), Rasa with a loaded model, the action server: 200 only when all are up."""
+    status = {
+        "gateway": _up(_database_answers()),
+        "rasa": _up(rasa().rasa_up()),
+        "actions": _up(rasa().actions_up()),
+    }
+    healthy = all(value == "up" for value in status.values())
+    return jsonify({"status": "ok" if healthy else "unavailable", **status}), 200 if healthy else 503
+
+
+def _sender(value: object, default: str | None = None) -> str:
+    sender = str(value).strip()[:MAX_SENDER] if isinstance(value, str | int) else ""
+    if sender:
+        return sender
+    # no sender: a one-off id, so strangers never share one Rasa conversation
+    return _anonymous() if default is None else default
+
+
+def _anonymous() -> str:
+    return "anonymous-" + secrets.token_hex(8)
+
+
+def _database_answers() -> bool:
+    try:
+        transcripts.get_db().execute("SELECT 1").fetchone()
+    except Exception:  # noqa: BLE001 - any failure means the gateway cannot keep transcripts
+        return False
+    return True
+
+
+def _up(flag: bool) -> str:
+    return "up" if flag else "down"

@@ -1,0 +1,55 @@
+"""The WeChat Official Account endpoint at /wechat (GET: server verification, POST: messages).
+
+Everything wechatpy does is behind `wechat_adapter`; what to answer is `wechat_flow`. Without
+WECHAT_TOKEN the endpoint does not exist (404): an unconfigured token must never mean "accept all".
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, abort, current_app, request
+
+from bot.gateway import transcripts, wechat_state
+from bot.gateway.wechat_adapter import Rejected, WeChatAdapter
+from bot.gateway.wechat_flow import WeChatService
+
+bp = Blueprint("wechat", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """Build the WeChat service when a token is configured, and its tables."""
+    config = app.config
+    if not config.get("WECHAT_TOKEN"):
+        return
+    with transcripts.connect(config["TRANSCRIPTS_DB"]) as db:
+        wechat_state.init(db)
+    adapter = WeChatAdapter(
+        config["WECHAT_TOKEN"],
+        config.get("WECHAT_AES_KEY"),
+        config.get("WECHAT_APPID"),
+        config.get("WECHAT_APPSECRET"),
+    )
+    app.extensions["wechat"] = WeChatService(
+        adapter,
+        app.extensions["rasa"],
+        config["TRANSCRIPTS_DB"],
+        budget=config["RASA_BUDGET_SECONDS"],
+        background_budget=config["RASA_BACKGROUND_SECONDS"],
+    )
+
+
+@bp.route("/wechat", methods=["GET", "POST"])
+def endpoint() -> Response:
+    service: WeChatService | None = current_app.extensions.get("wechat")
+    if service is None:
+        abort(404)
+    try:
+        if request.method == "GET":
+            return Response(service.adapter.verify_url(request.args), mimetype="text/plain")
+        incoming = service.adapter.read(request.args, request.get_data())
+    except Rejected as rejected:
+        current_app.logger.warning("WeChat request refused: %s", rejected)
+        return Response(str(rejected), status=rejected.status, mimetype="text/plain")
+    reply = service.respond(transcripts.get_db(), incoming)
+    if reply is None:
+        return Response("success", mimetype="text/plain")  # WeChat's "received, nothing to say"
+    return Response(service.adapter.render(incoming, reply), mimetype="application/xml")

@@ -1,0 +1,161 @@
+"""POST /api/messages, GET /api/history and /healthz, against a stand-in upstream on 127.0.0.1."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.gateway import db
+from tests.gateway.standin import ARBITRATION_BUTTON
+
+
+def ask(client, message, sender="web-user-1"):
+    response = client.post("/api/messages", json={"sender": sender, "message": message})
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_a_question_gets_the_bot_reply_in_rasa_rest_shape(client, upstream, kb):
+    replies = ask(client, "老板拖欠工资怎么办")
+    assert replies == [{"text": kb.render("unpaid_wages"), "buttons": [ARBITRATION_BUTTON]}]
+    assert "0874-5125539" in replies[0]["text"]
+    assert upstream.calls == [{"sender": "web:web-user-1", "message": "老板拖欠工资怎么办", "want": True}]
+
+
+def test_the_turn_is_stored_with_what_rasa_understood(client, app, kb):
+    ask(client, "老板拖欠工资怎么办，我手机13912345678", sender="s-store")
+    incoming, outgoing = db.messages(app, sender="s-store")
+    assert incoming["direction"] == "in" and incoming["channel"] == "web"
+    assert incoming["text"] == "老板拖欠工资怎么办，我手机[手机号]"
+    assert (incoming["intent"], incoming["faq_key"], incoming["confidence"]) == (
+        "faq",
+        "faq/unpaid_wages",
+        0.97,
+    )
+    assert incoming["actions"] == ["action_answer_faq"] and incoming["error"] is None
+    assert incoming["latency_ms"] >= 0
+    assert outgoing["direction"] == "out" and outgoing["text"] == kb.render("unpaid_wages")
+    assert outgoing["buttons"] == [ARBITRATION_BUTTON]
+
+
+def test_rasa_receives_the_masked_text(client, upstream):
+    ask(client, "身份证530326199001011234能领补贴吗")
+    assert upstream.messages() == ["身份证[身份证号]能领补贴吗"]
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'"text"', b""])
+def test_an_unreadable_request_gets_a_polite_reply_and_is_stored(client, app, upstream, kb, body):
+    response = client.post("/api/messages", data=body, content_type="application/json")
+    assert response.status_code == 200
+    assert response.get_json() == [{"text": kb.render("bad_input"), "buttons": []}]
+    incoming = db.messages(app, direction="in")
+    assert [m["text"] for m in incoming] == [body.decode()] and incoming[0]["actions"] == [
+        "gateway_bad_request"
+    ]
+    assert upstream.calls == []
+
+
+def test_a_body_over_the_size_limit_gets_a_polite_reply(client, app, upstream, kb):
+    response = client.post("/api/messages", json={"sender": "big", "message": "长" * 40_000})
+    assert response.status_code == 200
+    assert response.get_json() == [{"text": kb.render("too_long"), "buttons": []}]
+    assert db.messages(app, direction="in")[0]["actions"] == ["gateway_too_large"] and upstream.calls == []
+
+
+@pytest.mark.parametrize("message", ["", None, 42, "   "])
+def test_an_empty_message_is_passed_to_the_bot_which_asks_again(client, app, upstream, message):
+    upstream.answer = lambda text: (
+        [{"text": "请用文字把想问的事打出来"}],
+        {"intent": "bad_input", "confidence": 1},
+    )
+    replies = ask(client, message, sender="empty")
+    assert replies == [{"text": "请用文字把想问的事打出来", "buttons": []}]
+    assert [m["direction"] for m in db.messages(app, sender="empty")] == ["in", "out"]
+    assert db.messages(app, sender="empty")[0]["intent"] == "bad_input"
+
+
+def test_a_missing_sender_gets_a_one_off_id(client, upstream):
+    client.post("/api/messages", json={"message": "工资"})
+    client.post("/api/messages", json={"message": "工资"})
+    first, second = (call["sender"] for call in upstream.calls)
+    assert first.startswith("web:anonymous-") and first != second
+
+
+def test_rasa_stopped_gives_the_phones_within_the_budget(make_app, closed_port, kb):
+    app = make_app(RASA_URL=f"http://127.0.0.1:{closed_port}", RASA_BUDGET_SECONDS=1.0)
+    started = time.monotonic()
+    replies = ask(app.test_client(), "老板拖欠工资怎么办", sender="down")
+    assert time.monotonic() - started < 1.5
+    assert replies == [{"text": kb.render("error"), "buttons": []}]
+    assert "12333" in replies[0]["text"] and "0874-5120155" in replies[0]["text"]
+    incoming, outgoing = db.messages(app, sender="down")
+    assert incoming["text"] == "老板拖欠工资怎么办" and incoming["error"] == "rasa_unreachable"
+    assert outgoing["text"] == kb.render("error") and outgoing["error"] == "rasa_unreachable"
+
+
+def test_rasa_slower_than_the_budget_gives_the_phones_in_time(make_app, upstream, kb):
+    upstream.delay = 2.0
+    app = make_app(RASA_BUDGET_SECONDS=0.5)
+    started = time.monotonic()
+    replies = ask(app.test_client(), "老板拖欠工资怎么办", sender="slow")
+    assert time.monotonic() - started < 1.2
+    assert replies[0]["text"] == kb.render("error")
+    assert db.messages(app, sender="slow")[0]["error"] == "rasa_timeout"
+    assert len(upstream.calls) == 1  # a read timeout is not retried: Rasa may be answering
+
+
+def test_rasa_failing_gives_the_phones(client, app, upstream, kb):
+    upstream.webhook_status = 500
+    assert ask(client, "工资", sender="500")[0]["text"] == kb.render("error")
+    assert db.messages(app, sender="500")[0]["error"] == "rasa_http_500"
+
+
+def test_action_server_failure_is_recorded(client, app, upstream, kb):
+    upstream.action_server_failed = True
+    upstream.answer = lambda text: ([{"text": kb.render("error")}], {"intent": "faq", "confidence": 0.9})
+    assert ask(client, "工资", sender="actions")[0]["text"] == kb.render("error")
+    assert db.messages(app, sender="actions")[0]["error"] == "action_server"
+
+
+def test_history_returns_the_stored_conversation(client):
+    ask(client, "老板拖欠工资怎么办，电话13912345678", sender="hist")
+    ask(client, ARBITRATION_BUTTON["payload"], sender="hist")
+    ask(client, "别人的问题", sender="someone-else")
+    response = client.get("/api/history", query_string={"sender": "hist"})
+    assert response.status_code == 200
+    messages = response.get_json()["messages"]
+    assert [m["direction"] for m in messages] == ["in", "out", "in", "out"]
+    assert messages[0]["text"] == "老板拖欠工资怎么办，电话[手机号]"
+    assert messages[1]["buttons"] == [ARBITRATION_BUTTON]  # the payload is kept for the page
+    assert messages[2]["text"] == ARBITRATION_BUTTON["payload"]
+    assert all(m["at"].endswith("+00:00") and "T" in m["at"] for m in messages)
+
+
+def test_history_needs_a_sender_and_never_serves_wechat(client, platform):
+    assert client.get("/api/history").status_code == 400
+    platform.post(client, platform.text("o-wechat-user", "工资"))
+    assert client.get("/api/history", query_string={"sender": "o-wechat-user"}).get_json() == {"messages": []}
+
+
+def test_healthz_all_up(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "gateway": "up", "rasa": "up", "actions": "up"}
+
+
+def test_healthz_rasa_down(make_app, closed_port):
+    response = make_app(RASA_URL=f"http://127.0.0.1:{closed_port}").test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "gateway": "up", "rasa": "down", "actions": "up"}
+
+
+def test_healthz_action_server_down(make_app, closed_port):
+    response = make_app(ACTIONS_URL=f"http://127.0.0.1:{closed_port}").test_client().get("/healthz")
+    assert response.status_code == 503 and response.get_json()["actions"] == "down"
+
+
+def test_healthz_rasa_without_a_model(client, upstream):
+    upstream.health_status = 409  # what Rasa's /status says before a model is loaded
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json()["rasa"] == "down"

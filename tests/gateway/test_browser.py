@@ -1,0 +1,243 @@
+"""The chat page in a real browser (Debian's Chromium driven by Playwright), against the real stack.
+
+The gateway runs under waitress in this process, backed by the session's Rasa server and action
+server. A phone-sized window (390x844) talks to the bot like a worker would: the greeting menu on
+first visit, a tapped chip, a typed question, a reload that keeps the conversation, and a server
+that cannot be reached. Screenshots go to reports/screenshots/.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(
+        "needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium fonts-noto-cjk)",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+from actions.topics import CALCULATORS  # noqa: E402
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "reports" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+NETWORK_ERROR = "网络不通，消息没有发出去，请稍后再试"
+WAGES_QUESTION = "老板拖欠工资怎么办"
+
+expect.set_options(timeout=30_000)
+
+
+@pytest.fixture(scope="module")
+def gateway(stack, tmp_path_factory):
+    """The Flask gateway under waitress on a free loopback port; yields its base URL."""
+    import waitress
+
+    from bot.gateway import create_app
+
+    folder = tmp_path_factory.mktemp("gateway")
+    app = create_app(
+        {
+            "RASA_URL": stack.rasa_url,
+            "ACTIONS_URL": f"http://127.0.0.1:{stack.actions_port}",
+            "TRANSCRIPTS_DB": str(folder / "t.db"),
+            "TESTING": True,
+        },
+        instance_path=folder / "instance",
+    )
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, name="gateway", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.task_dispatcher.shutdown()
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh phone: new context, so empty localStorage and a new sender id."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+    )
+    errors: list[str] = []
+    tab = context.new_page()
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def bot_bubbles(page):
+    return page.locator(".row.bot:not(.typing) .bubble")
+
+
+def user_bubbles(page):
+    return page.locator(".row.user .bubble")
+
+
+def text_of(locator) -> str:
+    """The exact text of an element, line breaks included (no whitespace normalising)."""
+    return locator.evaluate("node => node.textContent")
+
+
+def style(locator, prop: str) -> str:
+    return locator.evaluate("(node, prop) => getComputedStyle(node)[prop]", prop)
+
+
+def shoot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))
+
+
+def wait_for_answer(page, bots: int):
+    expect(bot_bubbles(page)).to_have_count(bots)
+    expect(page.locator(".row.typing")).to_have_count(0)
+    return bot_bubbles(page).nth(bots - 1)
+
+
+def test_conversation_with_chips_and_reload(page, gateway, kb):
+    page.goto(gateway + "/")
+    expect(page).to_have_title("会泽务工助手")
+    expect(page.locator("header h1")).to_have_text("会泽务工助手")
+
+    # first visit: "你好" is sent by itself and the greeting brings the topic menu as chips
+    greeting = wait_for_answer(page, 1)
+    assert text_of(greeting) == kb.render("greet")
+    expect(user_bubbles(page)).to_have_text(["你好"])
+    sender = page.evaluate("() => localStorage.getItem('huize-chat-sender')")
+    assert sender
+    chips = page.locator(".row.bot .chips button.chip")
+    expect(chips.first).to_have_text(kb.answers["unpaid_wages"].title)
+    assert chips.count() >= 3
+    shoot(page, "chat-menu.png")
+
+    # WeChat look and large text: user right and green, bot left and white, ≥17 px everywhere
+    user_bubble, bot_bubble = user_bubbles(page).first, bot_bubbles(page).first
+    assert style(user_bubble, "backgroundColor") == "rgb(149, 236, 105)"
+    assert style(bot_bubble, "backgroundColor") == "rgb(255, 255, 255)"
+    assert user_bubble.bounding_box()["x"] > 195 > bot_bubble.bounding_box()["x"]
+    for element in (user_bubble, bot_bubble, chips.first, page.locator("#input"), page.locator("#send")):
+        assert float(style(element, "fontSize").removesuffix("px")) >= 17
+    expect(page.get_by_label("输入您的问题")).to_be_visible()
+    expect(page.get_by_role("button", name="发送")).to_be_visible()
+
+    # tap a menu chip: the bubble shows its title, the bot answers its topic, old chips go away
+    hotline = kb.answers["hotline_12333"].title
+    page.get_by_role("button", name=hotline).click()
+    answer = wait_for_answer(page, 2)
+    expect(user_bubbles(page).last).to_have_text(hotline)
+    assert text_of(answer) == kb.render("hotline_12333")
+    expect(page.get_by_role("button", name=kb.answers["unpaid_wages"].title)).to_have_count(0)
+
+    # type a question and press Enter; line breaks and "·" bullets of the answer are kept
+    box = page.get_by_label("输入您的问题")
+    box.fill(WAGES_QUESTION)
+    box.press("Enter")
+    expect(user_bubbles(page).last).to_have_text(WAGES_QUESTION)
+    expect(box).to_have_value("")
+    answer = wait_for_answer(page, 3)
+    expect(answer).to_contain_text("0874-5125539")
+    assert text_of(answer) == kb.render("unpaid_wages")
+    assert style(answer, "whiteSpace") == "pre-wrap"
+    lines = kb.render("unpaid_wages").count("\n") + 1
+    line_height = float(style(answer, "lineHeight").removesuffix("px"))
+    assert answer.bounding_box()["height"] >= lines * line_height
+    # phone numbers can be tapped to call
+    expect(answer.locator('a[href="tel:08745125539"]')).to_have_text("0874-5125539")
+    first_time = page.locator(".time").first.text_content()
+    assert first_time and ":" in first_time
+
+    # reload: same sender, the whole conversation comes back from /api/history, nothing is re-sent
+    page.reload()
+    expect(bot_bubbles(page)).to_have_count(3)
+    expect(user_bubbles(page)).to_have_text(["你好", hotline, WAGES_QUESTION])
+    assert text_of(bot_bubbles(page).last) == kb.render("unpaid_wages")
+    assert page.evaluate("() => localStorage.getItem('huize-chat-sender')") == sender
+    # the stored times (UTC) come back as the same local time line
+    expect(page.locator(".time").first).to_have_text(first_time)
+    # chips only under the bot's last message: here the calculator offered with the wages answer
+    expect(page.locator(".chips button.chip")).to_have_text([CALCULATORS["unpaid_wages"][0]])
+    page.wait_for_timeout(500)  # let the scroll settle for the picture
+    shoot(page, "chat.png")
+
+
+def test_unreachable_server_keeps_the_text(page, gateway, kb):
+    page.goto(gateway + "/")
+    wait_for_answer(page, 1)
+
+    # hold the next request to see the typing indicator, then make it fail
+    held = []
+    page.route("**/api/messages", lambda route: held.append(route))
+    box = page.get_by_label("输入您的问题")
+    question = "外出务工交通补助标准是多少"
+    box.fill(question)
+    page.get_by_role("button", name="发送").click()
+    expect(page.get_by_text("对方正在输入…")).to_be_visible()
+    expect(page.get_by_role("button", name="发送")).to_be_disabled()
+    for _ in range(50):  # the route handler runs while Playwright waits
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the message never reached the network"
+    held[0].abort()
+
+    expect(page.get_by_role("alert")).to_have_text(NETWORK_ERROR)
+    expect(page.get_by_text("对方正在输入…")).to_have_count(0)
+    expect(box).to_have_value(question)
+    expect(page.locator(".row.user.failed")).to_have_count(1)
+    shoot(page, "chat-offline.png")
+
+    # a tapped chip fails the same clear way and leaves the kept text alone
+    page.unroute("**/api/messages")
+    page.route("**/api/messages", lambda route: route.fulfill(status=502, body="bad gateway"))
+    page.get_by_role("button", name=kb.answers["job_scam"].title).click()
+    expect(page.get_by_role("alert")).to_have_count(2)
+    expect(box).to_have_value(question)
+
+    # back online: pressing 发送 again sends the kept text and the answer comes
+    page.unroute("**/api/messages")
+    page.get_by_role("button", name="发送").click()
+    answer = wait_for_answer(page, 2)
+    assert text_of(answer) == kb.render("transport_subsidy")
+    expect(box).to_have_value("")
+
+
+def test_text_is_never_html(page, gateway):
+    page.goto(gateway + "/")
+    wait_for_answer(page, 1)
+    box = page.get_by_label("输入您的问题")
+    box.fill('<img src=x onerror="window.hacked=1"><b>工资</b>')
+    box.press("Enter")
+    wait_for_answer(page, 2)
+    mine = user_bubbles(page).last
+    expect(mine).to_have_text('<img src=x onerror="window.hacked=1"><b>工资</b>')
+    expect(mine.locator("img, b")).to_have_count(0)
+    assert page.evaluate("() => window.hacked") is None
