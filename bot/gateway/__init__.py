@@ -37,9 +37,10 @@ def create_app(test_config: dict | None = None, *, instance_path: str | Path | N
 
 
 def _register_blueprints(app: Flask) -> None:
-    from bot.gateway import api, chat, wechat
+    from bot.gateway import admin, api, chat, wechat
 
     app.register_blueprint(chat.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(wechat.bp)
     wechat.init_app(app)
+    admin.register(app)
