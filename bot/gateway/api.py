@@ -39,7 +39,7 @@ def post_message():
         )
         return jsonify(replies)
     sender = _sender(body.get("sender"))
-    budget = current_app.config["RASA_BUDGET_SECONDS"]
+    budget = current_app.config["WEB_BUDGET_SECONDS"]
     return jsonify(
         turns.ask(transcripts.get_db(), rasa(), CHANNEL, sender, body.get("message"), budget=budget)
     )

@@ -21,6 +21,8 @@ DEFAULTS: dict = {
     "TRANSCRIPTS_DB": str(paths.VAR / "transcripts.db"),
     # WeChat gives up after 5 s; the passive reply must be on its way before that
     "RASA_BUDGET_SECONDS": 4.0,
+    # the chat page has no platform deadline: wait longer before giving the phones instead of an answer
+    "WEB_BUDGET_SECONDS": 15.0,
     # how long a WeChat turn that outlived the budget may keep running in the background
     "RASA_BACKGROUND_SECONDS": 30.0,
     "WECHAT_TOKEN": None,

@@ -43,6 +43,7 @@ def make_app(tmp_path, upstream, platform):
             "ACTIONS_URL": upstream.url,
             "TRANSCRIPTS_DB": str(tmp_path / "transcripts.db"),
             "RASA_BUDGET_SECONDS": 2.0,
+            "WEB_BUDGET_SECONDS": 2.0,
             "RASA_BACKGROUND_SECONDS": 10.0,
             "WECHAT_TOKEN": platform.token,
             "WECHAT_AES_KEY": platform.aes_key,

@@ -83,7 +83,7 @@ def test_a_missing_sender_gets_a_one_off_id(client, upstream):
 
 
 def test_rasa_stopped_gives_the_phones_within_the_budget(make_app, closed_port, kb):
-    app = make_app(RASA_URL=f"http://127.0.0.1:{closed_port}", RASA_BUDGET_SECONDS=1.0)
+    app = make_app(RASA_URL=f"http://127.0.0.1:{closed_port}", WEB_BUDGET_SECONDS=1.0)
     started = time.monotonic()
     replies = ask(app.test_client(), "老板拖欠工资怎么办", sender="down")
     assert time.monotonic() - started < 1.5
@@ -96,7 +96,7 @@ def test_rasa_stopped_gives_the_phones_within_the_budget(make_app, closed_port, 
 
 def test_rasa_slower_than_the_budget_gives_the_phones_in_time(make_app, upstream, kb):
     upstream.delay = 2.0
-    app = make_app(RASA_BUDGET_SECONDS=0.5)
+    app = make_app(WEB_BUDGET_SECONDS=0.5)
     started = time.monotonic()
     replies = ask(app.test_client(), "老板拖欠工资怎么办", sender="slow")
     assert time.monotonic() - started < 1.2

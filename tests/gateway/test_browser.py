@@ -8,34 +8,19 @@ that cannot be reached. Screenshots go to reports/screenshots/.
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
-
 import pytest
+
+from tests.gateway.browser import CHROMIUM, MISSING, SCREENSHOTS, chromium, serve
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
-    pytest.skip(
-        "needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium fonts-noto-cjk)",
-        allow_module_level=True,
-    )
+    pytest.skip(MISSING, allow_module_level=True)
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 from actions.topics import CALCULATORS  # noqa: E402
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "reports" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 NETWORK_ERROR = "网络不通，消息没有发出去，请稍后再试"
 WAGES_QUESTION = "老板拖欠工资怎么办"
 
@@ -45,8 +30,6 @@ expect.set_options(timeout=30_000)
 @pytest.fixture(scope="module")
 def gateway(stack, tmp_path_factory):
     """The Flask gateway under waitress on a free loopback port; yields its base URL."""
-    import waitress
-
     from bot.gateway import create_app
 
     folder = tmp_path_factory.mktemp("gateway")
@@ -59,21 +42,14 @@ def gateway(stack, tmp_path_factory):
         },
         instance_path=folder / "instance",
     )
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="gateway", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.task_dispatcher.shutdown()
-    server.close()
-    thread.join(timeout=5)
+    with serve(app, "gateway") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -8,31 +8,18 @@ handoff queue and the dashboard. Screenshots go to reports/screenshots/admin-*.p
 from __future__ import annotations
 
 import contextlib
-import threading
-from pathlib import Path
 
 import pytest
 
 from bot.gateway import transcripts
 from tests.gateway.admin import seeding
 from tests.gateway.admin.conftest import PASSWORD, build_app, create_user
+from tests.gateway.browser import CHROMIUM, MISSING, SCREENSHOTS, chromium, serve
 
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
-    pytest.skip("needs Debian's Chromium at /usr/bin/chromium", allow_module_level=True)
+    pytest.skip(MISSING, allow_module_level=True)
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "reports" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from playwright.sync_api import expect  # noqa: E402
 
 expect.set_options(timeout=15_000)
 
@@ -40,28 +27,19 @@ expect.set_options(timeout=15_000)
 @pytest.fixture(scope="module")
 def console(tmp_path_factory):
     """The gateway with the console under waitress on a free port, on a seeded temporary DB."""
-    import waitress
-
     folder = tmp_path_factory.mktemp("console")
     app = build_app(folder)
     with contextlib.closing(transcripts.connect(app.config["TRANSCRIPTS_DB"])) as db:
         seeded = seeding.seed(db)
     create_user(app, "amei", PASSWORD)
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="console", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}", seeded, app
-    server.task_dispatcher.shutdown()
-    server.close()
-    thread.join(timeout=5)
+    with serve(app, "console") as url:
+        yield url, seeded, app
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def new_page(browser, width: int, height: int):
