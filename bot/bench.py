@@ -82,7 +82,11 @@ def run_level(url: str, users: int, max_messages: int, max_seconds: float, seed:
                 try:
                     reply = session.post(url, json={"sender": sender, "message": message}, timeout=30)
                     # the gateway's "service is busy, call these phones" reply is a failure, not an answer
-                    ok = reply.status_code == 200 and bool(reply.json()) and reply.json()[0].get("text") != failure
+                    ok = (
+                        reply.status_code == 200
+                        and bool(reply.json())
+                        and reply.json()[0].get("text") != failure
+                    )
 
                 except requests.RequestException:
                     ok = False
