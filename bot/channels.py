@@ -25,7 +25,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import rasa_speedups
 from policy_kb import kb as policy
+
+rasa_speedups.apply()  # Rasa imports this module at start-up (credentials.yml names the channel)
 
 logger = logging.getLogger(__name__)
 
