@@ -16,7 +16,8 @@ model=$(.venv/bin/python -c 'from bot.train import model_path; print(model_path(
 
 pids=()
 stop() { trap - INT TERM EXIT; echo; echo "stopping…"; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap stop INT TERM EXIT
+trap 'stop; exit 0' INT TERM  # Ctrl-C is the normal way to stop: not an error
+trap stop EXIT
 
 .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" > var/logs/actions.log 2>&1 &
 pids+=($!)
