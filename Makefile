@@ -30,7 +30,7 @@ install: $(STAMP) ## create .venv and install every dependency
 generate: install ## render jieba dictionary and FAQ responses from policy_kb
 	@$(PY) -m bot.build
 
-train: generate ## train the model unless data and config are unchanged (Rasa fingerprint)
+train: install ## train the model unless data and config are unchanged (renders policy_kb first)
 	@$(PY) -m bot.train
 
 run: train ## start the action server, Rasa and the gateway; print the chat page URL

@@ -103,6 +103,7 @@ def test_malformed_body_is_not_an_error(stack, kb):
         stack.webhook, data=b"{not json", headers={"Content-Type": "application/json"}, timeout=30
     )
     assert reply.status_code == 200
+    assert reply.json()[0]["text"] == kb.render("bad_input")  # a polite answer, not just "no crash"
 
 
 def test_mixed_pinyin_and_english_does_not_crash(stack, kb):
