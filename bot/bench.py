@@ -115,15 +115,55 @@ def run_level(url: str, users: int, max_messages: int, max_seconds: float, seed:
     }
 
 
-def peak_rss_mb(pid: int) -> float | None:
-    """The process's peak resident set (VmHWM), in MB."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
+def process_tree(pid: int) -> list[int]:
+    """The process and all its descendants (Rasa's Sanic workers are children of the Rasa process)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """Peak resident set (VmHWM) and proportional set (PSS: shared pages split between their users)."""
+    values = {}
+    for name, key in (("status", "VmHWM:"), ("smaps_rollup", "Pss:")):
+        try:
+            for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+                if line.startswith(key):
+                    values[key.rstrip(":")] = round(int(line.split()[1]) / 1024, 1)
+        except OSError:
+            pass
+    return {"peak_rss": values.get("VmHWM", 0.0), "pss": values.get("Pss", 0.0)}
+
+
+def memory(stack: services.Stack) -> dict:
+    """Per service: its processes' summed peak RSS and summed PSS. Rasa's workers are forked after the
+    imports, so TensorFlow's and Rasa's code pages are shared: peak RSS counts them once per process,
+    PSS once in all."""
+    services_mb = {}
+    for name, process in stack.processes.items():
+        pids = process_tree(process.pid)
+        each = [memory_mb(pid) for pid in pids]
+        services_mb[name] = {
+            "processes": len(pids),
+            "peak_rss_mb": round(sum(m["peak_rss"] for m in each), 1),
+            "pss_mb": round(sum(m["pss"] for m in each), 1),
+        }
+    return {
+        "services": services_mb,
+        "peak_rss_total_mb": round(sum(v["peak_rss_mb"] for v in services_mb.values()), 1),
+        "pss_total_mb": round(sum(v["pss_mb"] for v in services_mb.values()), 1),
+    }
 
 
 def first_answer(url: str, timeout: float = 180) -> float:
@@ -138,26 +178,6 @@ def first_answer(url: str, timeout: float = 180) -> float:
             pass
         time.sleep(0.2)
     raise TimeoutError(url)
-
-
-def start_gateway(stack: services.Stack, db: Path, log_dir: Path) -> tuple[subprocess.Popen, int]:
-    port = services.free_port()
-    env = dict(
-        os.environ,
-        RASA_URL=stack.rasa_url,
-        ACTIONS_URL=f"http://127.0.0.1:{stack.actions_port}",
-        TRANSCRIPTS_DB=str(db),
-        PYTHONPATH=str(paths.REPO),
-    )
-    command = [
-        str(Path(sys.executable).with_name("waitress-serve")),
-        f"--listen=127.0.0.1:{port}",
-        "--threads=32",
-        "bot.gateway.wsgi:app",
-    ]
-    log = (log_dir / "gateway.log").open("wb")
-    process = subprocess.Popen(command, cwd=paths.REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    return process, port
 
 
 def measure_training() -> float:
@@ -193,7 +213,7 @@ def markdown(result: dict) -> str:
     lines = [
         "# Benchmark",
         "",
-        f"Machine: {result['machine']}. Model: `{result['model']}`.",
+        f"Machine: {result['machine']}. Model: `{result['model']}`. Rasa workers: {result['rasa_workers']}.",
         "",
         "| target | concurrent | messages | errors | msg/s | p50 ms | p95 ms | p99 ms |",
         "|---|---|---|---|---|---|---|---|",
@@ -211,9 +231,16 @@ def markdown(result: dict) -> str:
                 f"| gateway / direct median at {level_g['users']} | "
                 f"{level_g['p50_ms'] / level_d['p50_ms']:.2f} (+{level_g['p50_ms'] - level_d['p50_ms']:.1f} ms) |"
             )
-    for name, mb in result["peak_rss_mb"].items():
-        lines.append(f"| peak RSS {name} | {mb} MB |")
-    lines.append(f"| peak RSS all processes | {result['peak_rss_total_mb']} MB |")
+    used = result["memory"]
+    for name, mb in used["services"].items():
+        lines.append(
+            f"| memory {name} ({mb['processes']} process{'es' if mb['processes'] > 1 else ''}) | "
+            f"PSS {mb['pss_mb']} MB, peak RSS {mb['peak_rss_mb']} MB |"
+        )
+    lines.append(f"| memory all processes: PSS (shared pages counted once) | {used['pss_total_mb']} MB |")
+    lines.append(
+        f"| memory all processes: sum of peak RSS (shared pages counted per process) | {used['peak_rss_total_mb']} MB |"
+    )
     lines.append(f"| cold start (processes start → first answer) | {result['cold_start_s']} s |")
     if result.get("training_s") is not None:
         lines.append(f"| full training (no cache) | {result['training_s']} s |")
@@ -233,9 +260,14 @@ def main() -> None:
     model = ensure_model(quiet=True)
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     began = time.monotonic()
-    stack = services.start(model, tracker_db=tmp / "tracker.db", log_dir=tmp)
-    gateway, port = start_gateway(stack, tmp / "transcripts.db", tmp)
-    gateway_url = f"http://127.0.0.1:{port}/api/messages"
+    stack = services.start(
+        model,
+        tracker_db=tmp / "tracker.db",
+        log_dir=tmp,
+        gateway_port=0,
+        transcripts_db=tmp / "transcripts.db",
+    )
+    gateway_url = f"{stack.gateway_url}/api/messages"
     try:
         first_answer(gateway_url)
         cold_start = time.monotonic() - began
@@ -245,18 +277,15 @@ def main() -> None:
                 level = run_level(url, users, args.max_messages, args.max_seconds, seed=users)
                 levels[target].append(level)
                 print(f"{target:8} {users:3} users: {level}", flush=True)
-        pids = {"actions": stack.processes[0].pid, "rasa": stack.processes[1].pid, "gateway": gateway.pid}
-        rss = {name: peak_rss_mb(pid) for name, pid in pids.items()}
+        used = memory(stack)
     finally:
-        gateway.terminate()
-        gateway.wait(timeout=20)
         stack.stop()
     result = {
         "machine": f"{os.cpu_count()} cores",
         "model": model.name,
+        "rasa_workers": int(os.environ.get("RASA_WORKERS", services.RASA_WORKERS)),
         "levels": levels,
-        "peak_rss_mb": rss,
-        "peak_rss_total_mb": round(sum(v for v in rss.values() if v), 1),
+        "memory": used,
         "cold_start_s": round(cold_start, 1),
         "training_s": None if args.skip_training else round(measure_training(), 1),
     }

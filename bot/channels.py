@@ -55,7 +55,7 @@ async def turn_info(agent: Any, sender: str, failed: bool) -> dict:
     """Intent, confidence, FAQ key and actions of the sender's latest turn, from the tracker store."""
     info: dict = {"intent": None, "confidence": None, "faq_key": None, "actions": [], "error": failed}
     try:
-        tracker = await agent.tracker_store.retrieve(sender)
+        tracker = just_saved(agent, sender) or await agent.tracker_store.retrieve(sender)
     except Exception:  # noqa: BLE001 - the reply matters more than its bookkeeping
         logger.exception("could not read the tracker of %s", sender)
         return info
@@ -75,6 +75,14 @@ async def turn_info(agent: Any, sender: str, failed: bool) -> dict:
         if event.type_name == "action" and event.action_name not in ("action_listen", None):
             info["actions"].insert(0, event.action_name)
     return info
+
+
+def just_saved(agent: Any, sender: str) -> Any:
+    """The tracker this turn has just saved, when the tracker store keeps it (bot.tracker_store):
+    it spares a second read of the whole conversation from the database."""
+    store = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)  # inside Rasa's fail-safe
+    recent = getattr(store, "just_saved", None)
+    return recent(sender) if recent else None
 
 
 def classify(text: Any) -> str | None:
@@ -130,6 +138,8 @@ class WorkerRestInput(RestInput):
             sender = str(body.get("sender") or "anonymous")[:128]
             text = body.get("message")
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+            if request.headers.get(TURN_INFO_REQUEST):
+                just_saved(request.app.ctx.agent, sender)  # forget a tracker saved by an earlier turn
             replies = await self.handle(on_new_message, sender, text, metadata)
             # no reply at all means the action server failed: never leave the worker with silence
             failed = not replies

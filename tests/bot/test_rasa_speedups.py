@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
@@ -28,3 +30,33 @@ def test_applied_when_the_channel_loads():
     import bot.channels  # noqa: F401 - importing the channel applies the patch, as Rasa does at start-up
 
     assert RemoteAction._validate_action_result is rasa_speedups.validate_action_result
+
+
+def test_action_calls_reuse_one_connection():
+    """Two calls to the action endpoint travel over one kept-alive connection (Rasa opened one each)."""
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    rasa_speedups.apply()
+    clients: list[tuple] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        clients.append(request.transport.get_extra_info("peername"))
+        return web.json_response({"events": [], "responses": []})
+
+    async def scenario() -> list:
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        replies = [await endpoint.request(json={"next_action": "action_answer_faq"}) for _ in range(3)]
+        await runner.cleanup()
+        return replies
+
+    replies = asyncio.run(scenario())
+    assert replies == [{"events": [], "responses": []}] * 3
+    assert len(clients) == 3 and len(set(clients)) == 1

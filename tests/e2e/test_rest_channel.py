@@ -134,3 +134,63 @@ def test_turn_info_for_the_gateway(stack):
     assert 0 < info["confidence"] <= 1 and info["actions"] == ["action_answer_faq"] and info["error"] is False
     plain = requests.post(stack.webhook, json={"sender": "x", "message": "你好"}, timeout=60)
     assert "X-Turn-Info" not in plain.headers
+
+
+def test_turn_info_of_a_form_turn_names_this_turns_actions(stack):
+    """The summary comes from the tracker this turn saved, not from an earlier turn of the worker."""
+    sender = "info-" + uuid.uuid4().hex
+    for message, intent, actions in (
+        ("老板拖欠工资怎么办", "faq", ["action_answer_faq"]),
+        ("帮我算下交通补助", "check_transport_subsidy", ["transport_form"]),
+    ):
+        reply = requests.post(
+            stack.webhook,
+            json={"sender": sender, "message": message},
+            headers={"X-Want-Turn-Info": "1"},
+            timeout=60,
+        )
+        info = json.loads(reply.headers["X-Turn-Info"])
+        assert info["intent"] == intent and info["actions"][: len(actions)] == actions, message
+
+
+def test_rasa_runs_its_workers_sharing_the_sqlite_lock_store(stack):
+    import os
+
+    from bot.bench import process_tree
+    from bot.stack import RASA_WORKERS
+
+    workers = int(os.environ.get("RASA_WORKERS", RASA_WORKERS))
+    assert workers == 2 or "RASA_WORKERS" in os.environ
+    # Sanic's main process and its workers (Rasa refuses more than one with an in-memory lock store)
+    assert len(process_tree(stack.processes["rasa"].pid)) == (1 + workers if workers > 1 else 1)
+
+
+def test_messages_of_one_conversation_sent_at_once_are_all_answered_in_turn(stack, tmp_path_factory):
+    """Two workers, one conversation: the lock store lets one message in at a time, none is lost."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sender = "burst-" + uuid.uuid4().hex
+    messages = ["老板拖欠工资怎么办", "12333是什么电话", "雨露计划补助多少", "创业担保贷款能贷多少"]
+    with ThreadPoolExecutor(len(messages)) as pool:
+        replies = list(pool.map(lambda m: ask(stack, m, sender), messages))
+    assert all(texts(r) for r in replies)
+    db = next(tmp_path_factory.getbasetemp().glob("stack*/tracker.db"))
+    with sqlite3.connect(db) as conn:
+        said = [
+            json.loads(row[0])["text"]
+            for row in conn.execute(
+                "select data from events where sender_id = ? and type_name = 'user' order by id", (sender,)
+            )
+        ]
+    assert sorted(said) == sorted(messages)
+    # each question was answered before the next one was read: user and bot turns alternate
+    with sqlite3.connect(db) as conn:
+        kinds = [
+            row[0]
+            for row in conn.execute(
+                "select type_name from events where sender_id = ? and type_name in ('user', 'bot') order by id",
+                (sender,),
+            )
+        ]
+    turns = [kind for i, kind in enumerate(kinds) if i == 0 or kind != kinds[i - 1]]
+    assert turns == ["user", "bot"] * len(messages)
