@@ -109,6 +109,55 @@ def record(
     **turn,
 ) -> int:
     """Store one message (masked) and bump its conversation; returns the message id."""
+    with writing(db):
+        return _insert(db, channel, sender, direction, text, buttons=buttons, msg_id=msg_id, **turn)
+
+
+def record_answer(
+    db: sqlite_utils.Database,
+    message_id: int,
+    channel: str,
+    sender: str,
+    replies: list[dict],
+    *,
+    msg_id: str | None = None,
+    **turn,
+) -> None:
+    """After Rasa answered: what it understood goes onto the stored question, and its replies are stored,
+    in one transaction (one commit per turn instead of one per row)."""
+    with writing(db):
+        _update(db, message_id, turn)
+        for reply in replies:
+            _insert(
+                db,
+                channel,
+                sender,
+                "out",
+                reply["text"],
+                buttons=reply["buttons"],
+                msg_id=msg_id,
+                error=turn.get("error"),
+            )
+
+
+def update_turn(db: sqlite_utils.Database, message_id: int, **turn) -> None:
+    """Add what Rasa understood (intent, confidence, faq_key, actions, latency, error) to a stored message."""
+    with writing(db):
+        _update(db, message_id, turn)
+
+
+def _insert(
+    db: sqlite_utils.Database,
+    channel: str,
+    sender: str,
+    direction: str,
+    text: str,
+    *,
+    buttons: list[dict] | None = None,
+    msg_id: str | None = None,
+    **turn,
+) -> int:
+    # plain SQL: sqlite-utils' insert() commits on its own, which would split the caller's transaction
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
     at = now()
@@ -122,15 +171,17 @@ def record(
         "created_at": at,
         **_turn_columns(turn),
     }
-    with writing(db):
-        row["conversation_id"] = _touch_conversation(db, channel, sender, at)
-        return db["messages"].insert(row).last_pk
+    row["conversation_id"] = _touch_conversation(db, channel, sender, at)
+    columns = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    return db.execute(f"INSERT INTO messages ({columns}) VALUES ({marks})", list(row.values())).lastrowid
 
 
-def update_turn(db: sqlite_utils.Database, message_id: int, **turn) -> None:
-    """Add what Rasa understood (intent, confidence, faq_key, actions, latency, error) to a stored message."""
-    with writing(db):
-        db["messages"].update(message_id, _turn_columns(turn))
+def _update(db: sqlite_utils.Database, message_id: int, turn: dict) -> None:
+    columns = _turn_columns(turn)
+    if columns:
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        db.execute(f"UPDATE messages SET {assignments} WHERE id = ?", [*columns.values(), message_id])
 
 
 def _turn_columns(turn: dict) -> dict:

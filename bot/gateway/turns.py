@@ -30,18 +30,7 @@ def ask(
     message_id = transcripts.record(db, channel, sender, "in", masked, msg_id=msg_id)
     turn = rasa.ask(f"{channel}:{sender}", masked, budget)
     replies = turn.replies or failure_replies()
-    transcripts.update_turn(db, message_id, **_turn_columns(turn))
-    for reply in replies:
-        transcripts.record(
-            db,
-            channel,
-            sender,
-            "out",
-            reply["text"],
-            buttons=reply["buttons"],
-            msg_id=msg_id,
-            error=turn.error,
-        )
+    transcripts.record_answer(db, message_id, channel, sender, replies, msg_id=msg_id, **_turn_columns(turn))
     return replies
 
 

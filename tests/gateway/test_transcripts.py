@@ -118,3 +118,26 @@ def test_unknown_direction_or_column_is_refused(app):
         with pytest.raises(TypeError):
             transcripts.record(conn, "web", "x", "in", "hi", mood="happy")
     assert db.scalar(app, "SELECT count(*) FROM messages") == 0
+
+
+def test_an_answer_is_stored_in_one_transaction(app):
+    """What Rasa understood and all its replies are written together: all or nothing."""
+    with transcripts.connect(app.config["TRANSCRIPTS_DB"]) as conn:
+        asked = transcripts.record(conn, "web", "a", "in", "老板拖欠工资怎么办")
+        replies = [
+            {"text": "先协商", "buttons": []},
+            {"text": "再打12333", "buttons": [{"title": "仲裁", "payload": "/x"}]},
+        ]
+        transcripts.record_answer(
+            conn, asked, "web", "a", replies, intent="faq", confidence=0.98, actions=["a1"]
+        )
+        with pytest.raises(TypeError):  # a bad column in the middle: nothing of this answer is kept
+            transcripts.record_answer(conn, asked, "web", "a", replies, intent="greet", mood="happy")
+    rows = db.messages(app)
+    assert [(r["direction"], r["text"]) for r in rows] == [
+        ("in", "老板拖欠工资怎么办"),
+        ("out", "先协商"),
+        ("out", "再打12333"),
+    ]
+    assert rows[0]["intent"] == "faq" and rows[0]["confidence"] == 0.98
+    assert db.scalar(app, "SELECT message_count FROM conversations WHERE sender = 'a'") == 3
