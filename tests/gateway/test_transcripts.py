@@ -103,12 +103,25 @@ def test_concurrent_writers_lose_nothing(app):
     assert db.scalar(app, "SELECT count(*) FROM conversations") == 3
 
 
-def test_a_request_connection_is_reused_and_closed_on_teardown(app):
+def test_a_thread_keeps_its_connection_between_requests_but_never_a_transaction(app):
     with app.app_context():
         first = transcripts.get_db()
         assert transcripts.get_db() is first
-    with pytest.raises(sqlite3.ProgrammingError):
-        first.execute("SELECT 1")
+        first.execute("BEGIN IMMEDIATE")  # a request that failed half-way through a write
+    assert not first.conn.in_transaction  # rolled back at teardown
+    with app.app_context():
+        assert transcripts.get_db() is first  # no reconnect (and no WAL checkpoint) per request
+        assert first.execute("SELECT 1").fetchone() == (1,)
+    seen = []
+
+    def other_thread():
+        with app.app_context():
+            seen.append(transcripts.get_db())
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    assert seen[0] is not first  # sqlite3 connections are not shared between threads
 
 
 def test_unknown_direction_or_column_is_refused(app):
