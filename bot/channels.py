@@ -121,6 +121,12 @@ class WorkerRestInput(RestInput):
     def name(cls) -> str:
         return "rest"
 
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WorkerRestInput:
+        # Rasa builds its channels in the main process, before it forks the Sanic workers
+        rasa_speedups.before_fork()
+        return cls()
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("worker_rest_webhook", __name__)
 

@@ -14,11 +14,17 @@
    session()` is entered and closed per request): 5% of Rasa's CPU under load. One session per event
    loop and endpoint settings now keeps connections alive between calls; idle ones are dropped after
    KEEPALIVE_S, before the action server's own keep-alive timeout (5 s) closes them under us.
+4. Rasa's Sanic workers are forked from the main process after the imports. `before_fork()` (called
+   by our channel, which Rasa builds in the main process) also loads jieba's dictionary there (77 MB
+   of Python objects each worker would otherwise build for itself) and moves everything so far out of
+   the garbage collector's sight (`gc.freeze()`), so the collector's passes in a worker do not write to
+   — and so copy — the pages the workers share.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 from functools import lru_cache
 from typing import Any
 
@@ -104,6 +110,14 @@ def shared_session(self: endpoints.EndpointConfig) -> _Borrowed:
         )
         _SESSIONS[key] = session
     return _Borrowed(session)
+
+
+def before_fork() -> None:
+    """Work done once in Rasa's main process, shared copy-on-write by its forked workers."""
+    import jieba
+
+    jieba.initialize()  # the default dictionary; each worker adds the user dictionary when it loads the model
+    gc.freeze()
 
 
 def apply() -> None:

@@ -60,3 +60,20 @@ def test_action_calls_reuse_one_connection():
     replies = asyncio.run(scenario())
     assert replies == [{"events": [], "responses": []}] * 3
     assert len(clients) == 3 and len(set(clients)) == 1
+
+
+def test_the_channel_prepares_the_main_process_for_forking():
+    """Rasa builds the channel before forking its workers: jieba's dictionary is loaded and frozen there."""
+    import gc
+
+    import jieba
+
+    from bot.channels import WorkerRestInput
+
+    try:
+        channel = WorkerRestInput.from_credentials(None)
+        assert isinstance(channel, WorkerRestInput) and channel.name() == "rest"
+        assert jieba.dt.initialized and len(jieba.dt.FREQ) > 300_000
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
