@@ -250,7 +250,7 @@ def markdown(result: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default="1,10,50")
-    parser.add_argument("--max-messages", type=int, default=400, help="per level and target")
+    parser.add_argument("--max-messages", type=int, default=600, help="per level and target")
     parser.add_argument("--max-seconds", type=float, default=30.0, help="per level and target")
     parser.add_argument("--skip-training", action="store_true", help="do not time a full training")
     args = parser.parse_args()
