@@ -98,20 +98,11 @@ def init(path: str | Path) -> None:
         db["messages"].create_index(["channel", "msg_id"], if_not_exists=True)
 
 
-def record(
-    db: sqlite_utils.Database,
-    channel: str,
-    sender: str,
-    direction: str,
-    text: str,
-    *,
-    buttons: list[dict] | None = None,
-    msg_id: str | None = None,
-    **turn,
-) -> int:
-    """Store one message (masked) and bump its conversation; returns the message id."""
+def record(db: sqlite_utils.Database, *args: object, **kwargs: object) -> int:
+    """Store one message (masked) and bump its conversation, in its own transaction; returns the message
+    id. Arguments as `_insert`: channel, sender, direction, text, then buttons=, msg_id= and turn columns."""
     with writing(db):
-        return _insert(db, channel, sender, direction, text, buttons=buttons, msg_id=msg_id, **turn)
+        return _insert(db, *args, **kwargs)
 
 
 def record_answer(

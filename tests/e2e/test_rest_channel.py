@@ -160,7 +160,6 @@ def test_rasa_runs_its_workers_sharing_the_sqlite_lock_store(stack):
     from bot.stack import RASA_WORKERS
 
     workers = int(os.environ.get("RASA_WORKERS", RASA_WORKERS))
-    assert workers == 2 or "RASA_WORKERS" in os.environ
     # Sanic's main process and its workers (Rasa refuses more than one with an in-memory lock store)
     assert len(process_tree(stack.processes["rasa"].pid)) == (1 + workers if workers > 1 else 1)
 
