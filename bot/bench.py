@@ -115,24 +115,6 @@ def run_level(url: str, users: int, max_messages: int, max_seconds: float, seed:
     }
 
 
-def process_tree(pid: int) -> list[int]:
-    """The process and all its descendants (Rasa's Sanic workers are children of the Rasa process)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo += children.get(current, [])
-    return found
-
-
 def memory_mb(pid: int) -> dict[str, float]:
     """Peak resident set (VmHWM) and proportional set (PSS: shared pages split between their users)."""
     values = {}
@@ -152,7 +134,7 @@ def memory(stack: services.Stack) -> dict:
     PSS once in all."""
     services_mb = {}
     for name, process in stack.processes.items():
-        pids = process_tree(process.pid)
+        pids = services.process_tree(process.pid)
         each = [memory_mb(pid) for pid in pids]
         services_mb[name] = {
             "processes": len(pids),

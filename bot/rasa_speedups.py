@@ -93,22 +93,23 @@ class _Borrowed:
         return None
 
 
-_SESSIONS: dict[tuple, aiohttp.ClientSession] = {}
+_SESSIONS: dict[tuple, tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = {}
 
 
 def shared_session(self: endpoints.EndpointConfig) -> _Borrowed:
     """EndpointConfig.session(), reused: one open session per event loop and endpoint settings."""
+    loop = asyncio.get_running_loop()
     auth = (self.basic_auth or {}).get("username"), (self.basic_auth or {}).get("password")
-    key = (id(asyncio.get_running_loop()), tuple(sorted((self.headers or {}).items())), auth)
-    session = _SESSIONS.get(key)
-    if session is None or session.closed:
+    key = (id(loop), tuple(sorted((self.headers or {}).items())), auth)
+    owner, session = _SESSIONS.get(key, (None, None))
+    if session is None or session.closed or owner is not loop:  # a new loop may reuse an old one's id
         session = aiohttp.ClientSession(
             headers=self.headers,
             auth=aiohttp.BasicAuth(*auth) if auth[0] else None,
             timeout=aiohttp.ClientTimeout(total=endpoints.DEFAULT_REQUEST_TIMEOUT),
             connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_S),
         )
-        _SESSIONS[key] = session
+        _SESSIONS[key] = (loop, session)
     return _Borrowed(session)
 
 

@@ -65,6 +65,24 @@ def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 300) 
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and all its descendants (Rasa's Sanic workers are children of the Rasa process)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
 @dataclass
 class Stack:
     """The running services (by name: actions, rasa, gateway); `stop()` ends them all."""

@@ -156,8 +156,7 @@ def test_turn_info_of_a_form_turn_names_this_turns_actions(stack):
 def test_rasa_runs_its_workers_sharing_the_sqlite_lock_store(stack):
     import os
 
-    from bot.bench import process_tree
-    from bot.stack import RASA_WORKERS
+    from bot.stack import RASA_WORKERS, process_tree
 
     workers = int(os.environ.get("RASA_WORKERS", RASA_WORKERS))
     # Sanic's main process and its workers (Rasa refuses more than one with an in-memory lock store)
