@@ -130,6 +130,10 @@ class WorkerRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("worker_rest_webhook", __name__)
 
+        @webhook.listener("after_server_stop")
+        async def close_sessions(app: Any, loop: Any) -> None:
+            await rasa_speedups.close_sessions()  # the kept-alive connections to the action server
+
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})

@@ -25,6 +25,8 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.sqlite_wal import use_wal
+
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 10.0
@@ -51,7 +53,7 @@ class SQLiteLockStore(LockStore):
         connection = getattr(self._local, "connection", None)
         if connection is None:
             connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
+            use_wal(connection)
             connection.execute("PRAGMA synchronous=NORMAL")
             self._local.connection = connection
         return connection

@@ -113,6 +113,15 @@ def shared_session(self: endpoints.EndpointConfig) -> _Borrowed:
     return _Borrowed(session)
 
 
+async def close_sessions() -> None:
+    """Close the shared sessions of the running event loop (when the server stops)."""
+    loop = asyncio.get_running_loop()
+    for key, (owner, session) in list(_SESSIONS.items()):
+        if owner is loop:
+            del _SESSIONS[key]
+            await session.close()
+
+
 def before_fork() -> None:
     """Work done once in Rasa's main process, shared copy-on-write by its forked workers."""
     import jieba

@@ -22,16 +22,16 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.pool import SingletonThreadPool
 
+from bot.sqlite_wal import use_wal
+
 BUSY_TIMEOUT_MS = 10_000
 RECENT = 256  # trackers kept for the turn summary; a turn reads its own right after saving it
 
 
 def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.close()
+    dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    use_wal(dbapi_connection)
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 class SQLiteTrackerStore(SQLTrackerStore):

@@ -86,3 +86,27 @@ def test_workers_issuing_tickets_at_once_never_get_the_same_number(db):
 def test_a_missing_path_is_refused():
     with pytest.raises(ValueError, match="db"):
         SQLiteLockStore(EndpointConfig(type="bot.lock_store.SQLiteLockStore"))
+
+
+def _open(db: str, queue: multiprocessing.Queue, barrier) -> None:
+    try:
+        barrier.wait(timeout=30)  # all at once, as Rasa's forked workers load their stores together
+        SQLiteLockStore(db=db).issue_ticket("first")
+        queue.put("ok")
+    except Exception as error:  # noqa: BLE001 - reported to the test
+        queue.put(repr(error))
+
+
+def test_workers_opening_a_new_file_at_once_all_start(tmp_path):
+    """Rasa's workers start together: none may die on "database is locked" while the file becomes WAL."""
+    context = multiprocessing.get_context("fork")
+    for round_ in range(20):
+        db = str(tmp_path / f"locks-{round_}.db")
+        queue, barrier = context.Queue(), context.Barrier(4)
+        processes = [context.Process(target=_open, args=(db, queue, barrier)) for _ in range(4)]
+        for process in processes:
+            process.start()
+        outcomes = [queue.get(timeout=60) for _ in processes]
+        for process in processes:
+            process.join(timeout=60)
+        assert outcomes == ["ok"] * 4, outcomes

@@ -54,6 +54,9 @@ def test_action_calls_reuse_one_connection():
         port = site._server.sockets[0].getsockname()[1]
         endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
         replies = [await endpoint.request(json={"next_action": "action_answer_faq"}) for _ in range(3)]
+        [(_, session)] = [v for v in rasa_speedups._SESSIONS.values() if v[0] is asyncio.get_running_loop()]
+        await rasa_speedups.close_sessions()  # as the channel does when the server stops
+        assert session.closed
         await runner.cleanup()
         return replies
 
