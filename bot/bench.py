@@ -265,7 +265,7 @@ def main() -> None:
     result = {
         "machine": f"{os.cpu_count()} cores",
         "model": model.name,
-        "rasa_workers": int(os.environ.get("RASA_WORKERS", services.RASA_WORKERS)),
+        "rasa_workers": services.rasa_workers(),
         "levels": levels,
         "memory": used,
         "cold_start_s": round(cold_start, 1),

@@ -13,7 +13,6 @@ endpoints.yml names it (`type: bot.lock_store.SQLiteLockStore`, `db: <file>`).
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -26,8 +25,6 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.sqlite_wal import use_wal
-
-logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 10.0
 

@@ -27,6 +27,11 @@ RASA_WORKERS = 2
 GATEWAY_THREADS = 16
 
 
+def rasa_workers() -> int:
+    """How many Rasa workers to start: RASA_WORKERS from the environment, else RASA_WORKERS above."""
+    return int(os.environ.get("RASA_WORKERS", RASA_WORKERS))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -41,7 +46,7 @@ def service_env(actions_port: int, tracker_db: Path) -> dict[str, str]:
         TRACKER_HOST="",
         TRACKER_DB=str(tracker_db),
         LOCK_DB=str(tracker_db.with_name("locks.db")),
-        SANIC_WORKERS=os.environ.get("RASA_WORKERS", str(RASA_WORKERS)),
+        SANIC_WORKERS=str(rasa_workers()),
         SANIC_HOST=HOST,  # rasa-sdk binds to 0.0.0.0 unless told otherwise
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         TF_CPP_MIN_LOG_LEVEL="2",
@@ -226,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     logs = paths.VAR / "logs"
     tracker = Path(os.environ.get("TRACKER_DB") or paths.VAR / "tracker.db")
     transcripts = Path(os.environ.get("TRANSCRIPTS_DB") or paths.VAR / "transcripts.db")
-    workers = os.environ.get("RASA_WORKERS", RASA_WORKERS)
+    workers = rasa_workers()
     print(
         f"starting the action server (:{args.actions_port}), Rasa (:{args.rasa_port}, {workers} workers) "
         f"and the gateway (:{args.gateway_port}); logs in {logs}/",

@@ -154,11 +154,9 @@ def test_turn_info_of_a_form_turn_names_this_turns_actions(stack):
 
 
 def test_rasa_runs_its_workers_sharing_the_sqlite_lock_store(stack):
-    import os
+    from bot.stack import process_tree, rasa_workers
 
-    from bot.stack import RASA_WORKERS, process_tree
-
-    workers = int(os.environ.get("RASA_WORKERS", RASA_WORKERS))
+    workers = rasa_workers()
     # Sanic's main process and its workers (Rasa refuses more than one with an in-memory lock store)
     assert len(process_tree(stack.processes["rasa"].pid)) == (1 + workers if workers > 1 else 1)
 
