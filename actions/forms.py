@@ -1,9 +1,15 @@
-"""The calculator forms: thin actions around actions/intake.py (understanding) and policy_kb.calculators.
+"""The calculator forms, made from the specs of actions/calculators.py.
 
-For each form: `validate_<form>` reads the whole message into slots (any order, corrections), rejects
-impossible values with a clear re-ask, and stops asking once the verdict is settled; `action_ask_<form>_<slot>`
-asks one short question (with an example after two unusable answers); `action_<calc>_result` shows the
-verdict and clears the slots.
+- `validate_<form>` reads the whole message into slots (any order, corrections), rejects impossible values
+  with a clear re-ask, and decides what a message that fills nothing is: another calculator asked for
+  (switch), a question to answer (rejected, so the rules answer it and the form asks again), an answer it
+  could not use (counted), or, after "还要接着算吗？", a reason to leave.
+- `action_ask_<form>_<slot>` asks one short question; after an unusable answer, an example; after two
+  messages that filled nothing, "还要接着算吗？".
+- `action_<calc>_result` shows the verdict and keeps the case for corrections; or, when the form ended to
+  switch or to leave, starts the other calculator or answers the message as it is.
+- `action_take_facts` (outside the forms) starts a calculator from stated facts, recomputes a kept case
+  after a correction, or offers the closest topics — never the greeting.
 """
 
 from __future__ import annotations
@@ -13,281 +19,397 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import intake, topics
-from actions.questions import QUESTIONS, Question
+from actions import dialogue, intake, topics
+from actions.calculators import (
+    BY_NAME,
+    CALCULATORS,
+    CONTINUE_INTENT,
+    HELPER_SLOTS,
+    Calculator,
+    ask_action_name,
+)
 from policy_kb import kb as policy
-from policy_kb.calculators import arbitration, organiser, transport
+from policy_kb.calculators import transport
+from policy_kb.calculators.organiser import poor_tier as organiser_tier
 from policy_kb.calculators.result import NOT_ELIGIBLE
 from policy_kb.understanding import parse_place
 
-MISSES = "form_misses"
-HELPER_SLOTS = ["in_qujing", "destination", "dispute_understood", MISSES]
-# intents that are answers; anything else that fills no slot is let through to the rules (FAQ mid-form…)
-ANSWER_INTENTS = {
-    "inform",
-    "affirm",
-    "deny",
-    "nlu_fallback",
-    "bad_input",
-    "check_transport_subsidy",
-    "check_organiser_subsidy",
-    "check_arbitration_deadline",
-}
-
-# what a worker could plausibly type; outside these a value is a typo or a misunderstanding
-LIMITS = {
-    "ticket": (
-        1,
-        5000,
-        "车票金额看着不对（{v}元）。请回复从家到打工地的车票钱，一般几十到一千多元，比如“680”。",
-    ),
-    "months": (0, 120, "{v}个月看着不对。请回复在那边干了几个月，比如“5个月”“半年”。"),
-    "workers": (1, 5000, "{v}人看着不对。请回复组织输出的人数，比如“25个”。"),
-    "stable": (0, 5000, "{v}人看着不对。请回复干满半年还在岗的人数，比如“18个”。"),
-}
+MISSES, LEAVE, SWITCH, ASKED = "form_misses", "calc_leave", "calc_switch", "calc_asked"
+ANSWER_LIKE = {"inform", "affirm", "deny"}
 
 
 def today() -> dt.date:
     return dt.date.today()
 
 
-def transport_case(slots: dict) -> transport.TransportCase:
-    return transport.TransportCase(
-        registered_poor=slots.get("registered_poor"),
-        tier=slots.get("tier"),
-        in_qujing=slots.get("in_qujing"),
-        destination=slots.get("destination"),
-        months=slots.get("months"),
-        ticket=slots.get("ticket"),
-        organised=slots.get("organised"),
-        claimed_this_year=slots.get("claimed_this_year"),
-    )
+def problem(calc: Calculator, slot: str, value: Any, slots: dict) -> str | None:
+    """Why a value cannot be used (impossible, contradictory, in the future), or None."""
+    question = next((q for q in calc.questions if q.slot == slot), None)
+    if question and question.limit and isinstance(value, int | float):
+        low, high, message = question.limit
+        if not low <= value <= high:
+            return message.format(v=policy.format_number(value))
+    if slot == "stable" and slots.get("workers") and isinstance(value, int) and value > slots["workers"]:
+        return f"还在岗的（{value}人）不能比输出的（{slots['workers']}人）多，请再说一下还在岗的人数。"
+    if slot == "dispute_date" and dt.date.fromisoformat(value) > today():
+        day = dt.date.fromisoformat(value)
+        return f"{day.year}年{day.month}月{day.day}日还没到。请说已经发生的日期，比如“9月1号”“上个月10号”。"
+    return None
 
 
-def organiser_case(slots: dict) -> organiser.OrganiserCase:
-    return organiser.OrganiserCase(
-        organiser=slots.get("organiser_type"),
-        workers_poor=slots.get("workers_poor"),
-        tier=slots.get("tier"),
-        destination=slots.get("destination"),
-        workers=slots.get("workers"),
-        months=slots.get("months"),
-        stable=slots.get("stable"),
-    )
+def usable(calc: Calculator, found: dict, slots: dict) -> tuple[dict, list[str]]:
+    """The facts that can be used, and the re-asks for those that cannot."""
+    good, problems = {}, []
+    merged = {**slots, **found}
+    for slot, value in found.items():
+        why = problem(calc, slot, value, merged)
+        if why:
+            problems.append(why)
+        else:
+            good[slot] = value
+    if "ticket" not in good:
+        good.pop("ticket_legs", None)
+    return good, problems
 
 
-def arbitration_case(slots: dict) -> arbitration.ArbitrationCase:
-    raw = slots.get("dispute_date")
-    return arbitration.ArbitrationCase(
-        dispute_date=dt.date.fromisoformat(raw) if raw else None,
-        understood=slots.get("dispute_understood"),
-    )
+def echo_place(calc: Calculator, found: dict, old_destination: str | None) -> str | None:
+    """Which place and tier was understood, said back once."""
+    if found.get("groups"):
+        parts = "、".join(
+            f"{g['place']}{g['count']}人" + (f"（走了{g['left']}人）" if g.get("left") else "")
+            for g in found["groups"]
+        )
+        return f"记下了：{parts}，各按各的地方算。"
+    if found.get("tier") and found.get("destination") != old_destination:
+        tier_name = transport.TIER_NAMES[found["tier"]]
+        return f"记下了：{found.get('destination') or tier_name}，按{tier_name}算。"
+    return None
 
 
-class CalculatorFormValidation(FormValidationAction):
-    """Shared logic of the three validation actions; subclasses name the form and its calculator."""
+def cap_line(slots: dict) -> str:
+    """The cap of the place understood, with the 县/市 conflict for 曲靖市 outside 会泽县."""
+    kb = policy.get()
+    tier = slots["tier"]
+    cap = kb.value(f"transport_subsidy.cap.{tier}", today())
+    where = slots.get("destination") or transport.TIER_NAMES[tier]
+    line = f"{where}按{transport.TIER_NAMES[tier]}算，交通补助最高{policy.format_number(cap)}元（车票低于上限按票价补）。"
+    if tier == "in_province_out_of_county" and slots.get("in_qujing"):
+        qa_cap = kb.value("transport_subsidy.cap.in_county", today())
+        line += (
+            f"曲靖市内、会泽县外的，县里的问答按“市内”算，最高{policy.format_number(qa_cap)}元，"
+            f"以哪个为准请打{kb.contacts['center'].phone}问。"
+        )
+    return line
 
-    form = ""
 
-    def name(self) -> str:
-        return f"validate_{self.form}"
-
-    @abstractmethod
-    def decided(self, slots: dict) -> bool:
-        """True when the answer is already settled (a 'no'), so nothing more needs asking."""
-
-    def needed(self, slot: str, slots: dict) -> bool:
-        return True
-
-    async def required_slots(
-        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
-    ) -> list[str]:
-        slots = dict(tracker.slots)
-        if self.decided(slots):
-            return []
-        return [slot for slot in domain_slots if self.needed(slot, slots)]
-
-    async def get_validation_events(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
-    ) -> list[EventType]:
-        # values were checked while reading the message (see `problem`); keep every slot read, helper
-        # slots (destination, misses…) and slots of a case already decided included
-        return [SlotSet(name, value) for name, value in tracker.slots_to_validate().items()]
-
-    async def next_requested_slot(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
-    ) -> EventType:
-        """Always decide the next question here (None ends the form), one missing fact at a time."""
-        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
-        return SlotSet("requested_slot", next((s for s in required if tracker.slots.get(s) is None), None))
-
-    async def get_extraction_events(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
-    ) -> list[EventType]:
-        message = tracker.latest_message or {}
-        intent = (message.get("intent") or {}).get("name")
-        requested = tracker.get_slot("requested_slot")
-        found = intake.facts(self.form, message.get("text") or "", intent, requested, today())
-        events, problems = [], []
-        for slot, value in found.items():
-            problem = self.problem(slot, value, {**tracker.slots, **found})
-            if problem:
-                problems.append(problem)
-            elif tracker.get_slot(slot) != value:
-                events.append(SlotSet(slot, value))
-        for problem in problems:
-            dispatcher.utter_message(text=problem)
-        self.echo_place(dispatcher, tracker, found, message.get("text") or "", requested)
-        if events:
-            return [*events, SlotSet(MISSES, 0)]
-        if problems or intent in ANSWER_INTENTS:
-            # an answer we could not use: keep the form going and count it, so the question changes
-            return [SlotSet(MISSES, (tracker.get_slot(MISSES) or 0) + 1)]
-        return []  # not an answer (an FAQ, a greeting…): let the rules handle it, the form resumes after
-
-    @staticmethod
-    def echo_place(
-        dispatcher: CollectingDispatcher, tracker: Tracker, found: dict, text: str, requested: str | None
-    ):
-        """Say which place and tier was understood; for 省内/县外 and the like, ask which it is."""
-        if found.get("tier") and found.get("destination") != tracker.get_slot("destination"):
-            tier_name = transport.TIER_NAMES[found["tier"]]
-            dispatcher.utter_message(
-                text=f"记下了：{found.get('destination') or tier_name}，按{tier_name}算。"
-            )
-        elif requested == "tier" and "tier" not in found:
-            place = parse_place(text)
-            if place is not None and place.is_ambiguous and place.question:
-                dispatcher.utter_message(text=place.question)
-
-    def problem(self, slot: str, value: Any, slots: dict) -> str | None:
-        if slot in LIMITS and isinstance(value, int | float):
-            low, high, message = LIMITS[slot]
-            if not low <= value <= high:
-                return message.format(v=policy.format_number(value))
-        if slot == "stable" and slots.get("workers") and isinstance(value, int) and value > slots["workers"]:
-            return f"还在岗的（{value}人）不能比输出的（{slots['workers']}人）多，请再说一下还在岗的人数。"
+def organiser_line(slots: dict) -> str | None:
+    """The per-worker amount for 建档立卡 workers sent to the place understood."""
+    if slots.get("workers_poor") is False or slots.get("groups"):
         return None
+    kb = policy.get()
+    tier = slots["tier"]
+    per = kb.value(f"organiser_subsidy.per_worker.{organiser_tier(tier)}", today())
+    months = kb.value("organiser_subsidy.min_contract_months", today())
+    where = slots.get("destination") or transport.TIER_NAMES[tier]
+    return (
+        f"组织建档立卡贫困劳动力到{where}（{transport.TIER_NAMES[tier]}），干满{policy.format_number(months)}个月的"
+        f"每人补{policy.format_number(per)}元。"
+    )
 
 
-class ValidateTransportForm(CalculatorFormValidation):
-    form = "transport_form"
-
-    def decided(self, slots: dict) -> bool:
-        return transport.calculate(transport_case(slots), today()).verdict == NOT_ELIGIBLE
+def decided(calc: Calculator, slots: dict) -> bool:
+    """True when the answer is already settled (a 'no'), so nothing more needs asking."""
+    return calc.calculate(slots, today()).verdict == NOT_ELIGIBLE
 
 
-class ValidateOrganiserForm(CalculatorFormValidation):
-    form = "organiser_form"
-
-    def decided(self, slots: dict) -> bool:
-        return organiser.calculate(organiser_case(slots), today()).verdict == NOT_ELIGIBLE
-
-    def needed(self, slot: str, slots: dict) -> bool:
+def needed(calc: Calculator, slot: str, slots: dict) -> bool:
+    if calc.question(slot).optional and slot in (slots.get(ASKED) or []) and slots.get(slot) is None:
+        return False  # asked once and answered with something else: computed without it
+    if calc.name == "organiser":
         poor = slots.get("workers_poor")
         if slot == "months":
             return poor is not False
         if slot == "stable":
             if poor is not False or slots.get("stable") is not None:
                 return poor is False
-            result = organiser.calculate(organiser_case(slots), today())
+            result = calc.calculate(slots, today())
             return any("在岗" in item for item in result.missing)
-        return True
+        if slot == "tier" and slots.get("groups"):
+            return False
+    # unpaid wages while the job goes on: no limit runs, no date needed
+    return not (calc.name == "arbitration" and slot == "dispute_date" and slots.get("still_employed"))
+
+
+def missing_slots(calc: Calculator, slots: dict) -> list[str]:
+    if decided(calc, slots):
+        return []
+    return [s for s in calc.slots if needed(calc, s, slots) and slots.get(s) is None]
+
+
+def form_events(calc: Calculator, facts: dict) -> list[EventType]:
+    return [SlotSet(slot, value) for slot, value in facts.items()]
+
+
+def clear_events(calc: Calculator | None = None) -> list[EventType]:
+    names: list[str] = []
+    for c in [calc] if calc else CALCULATORS:
+        names += c.slots
+    names += [*HELPER_SLOTS, MISSES, LEAVE, SWITCH, ASKED, "requested_slot"]
+    return [SlotSet(name, None) for name in dict.fromkeys(names)]
+
+
+# ------------------------------------------------------------------------------------------ validation
+
+
+def after_user_message(tracker: Tracker, form: str) -> bool:
+    """True when the form runs on the worker's new message, not when one of our actions started it
+    (its slots are already set) or when it comes back after an answer. Rasa sends the form's own run as
+    the last action; the one before it tells."""
+    actions = [e.get("name") for e in tracker.events or [] if e.get("event") == "action"]
+    if actions and actions[-1] == form:
+        actions = actions[:-1]
+    return not actions or actions[-1] == "action_listen"
+
+
+class CalculatorFormValidation(FormValidationAction, ABC):
+    @property
+    @abstractmethod
+    def calc(self) -> Calculator: ...
+
+    def name(self) -> str:
+        return f"validate_{self.calc.form}"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> list[str]:
+        slots = dict(tracker.slots)
+        if slots.get(LEAVE) or slots.get(SWITCH) or decided(self.calc, slots):
+            return []
+        return [slot for slot in domain_slots if needed(self.calc, slot, slots)]
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> list[EventType]:
+        # values were checked while reading the message; keep every slot read
+        return [SlotSet(name, value) for name, value in tracker.slots_to_validate().items()]
+
+    async def next_requested_slot(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> EventType:
+        """One missing fact at a time; None ends the form (result, switch or leave)."""
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        return SlotSet("requested_slot", next((s for s in required if tracker.slots.get(s) is None), None))
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> list[EventType]:
+        if not after_user_message(tracker, self.calc.form):
+            return []  # started by one of our actions (slots already set), or back after an answer
+        message = tracker.latest_message or {}
+        text = message.get("text") or ""
+        intent = (message.get("intent") or {}).get("name")
+        requested = tracker.get_slot("requested_slot")
+        misses = tracker.get_slot(MISSES) or 0
+        slots = dict(tracker.slots)
+        if misses >= 2:  # "还要接着算吗？" was asked: a bare yes goes on, a bare no leaves
+            answer = intake.yes_no(text, intent)
+            if intent == CONTINUE_INTENT or answer is True:
+                return [SlotSet(MISSES, 0)]
+            if answer is False:
+                return [SlotSet(LEAVE, True), SlotSet("requested_slot", None)]
+        found = self.calc.read(text, intent, requested, today(), slots)
+        good, problems = usable(self.calc, found, slots)
+        for why in problems:
+            dispatcher.utter_message(text=why)
+        events = [SlotSet(k, v) for k, v in good.items() if slots.get(k) != v]
+        said = echo_place(self.calc, good, slots.get("destination"))
+        if said:
+            dispatcher.utter_message(text=said)
+        elif requested == "tier" and "tier" not in good:
+            place = parse_place(intake.clean(text))
+            if place is not None and place.is_ambiguous and place.question:
+                dispatcher.utter_message(text=place.question)
+        if events or good:
+            return [*events, SlotSet(MISSES, 0)]
+        if problems:
+            return [SlotSet(MISSES, misses + 1)]
+        if intent == CONTINUE_INTENT:
+            return [SlotSet(MISSES, 0)]
+        other = dialogue.other_calculator(self.calc, text, intent, topics.faq_key(message))
+        if other is not None:
+            return [SlotSet(SWITCH, other.name), SlotSet("requested_slot", None)]
+        if misses >= 2 and intent not in ("stop", "human_handoff"):
+            return [SlotSet(LEAVE, True), SlotSet("requested_slot", None)]
+        if intent in ANSWER_LIKE or intent == self.calc.intent:
+            return [SlotSet(MISSES, misses + 1)]
+        return []  # a question (FAQ, greeting, low confidence…): the rules answer it, the form asks again
+
+
+class ValidateTransportForm(CalculatorFormValidation):
+    calc = BY_NAME["transport"]
+
+
+class ValidateOrganiserForm(CalculatorFormValidation):
+    calc = BY_NAME["organiser"]
 
 
 class ValidateArbitrationForm(CalculatorFormValidation):
-    form = "arbitration_form"
+    calc = BY_NAME["arbitration"]
 
-    def decided(self, slots: dict) -> bool:
-        return False  # one question only: the date
 
-    def problem(self, slot: str, value: Any, slots: dict) -> str | None:
-        if slot == "dispute_date" and dt.date.fromisoformat(value) > today():
-            day = dt.date.fromisoformat(value)
-            return (
-                f"{day.year}年{day.month}月{day.day}日还没到。请说已经发生的日期，比如“9月1号”“上个月10号”。"
-            )
-        return None
+# --------------------------------------------------------------------------------------------- asking
 
 
 class AskQuestion(Action, ABC):
-    """action_ask_<form>_<slot>: one short question; after two unusable answers, an example instead."""
+    """action_ask_<form>_<slot>: one short question; an example after an unusable answer; after two
+    messages that filled nothing, whether to go on."""
 
-    form = ""
     slot = ""
 
     @property
     @abstractmethod
-    def question(self) -> Question: ...
+    def calc(self) -> Calculator: ...
 
     def name(self) -> str:
-        return f"action_ask_{self.form}_{self.slot}"
+        return ask_action_name(self.calc, self.slot)
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        question = self.question
+        question = self.calc.question(self.slot)
         misses = tracker.get_slot(MISSES) or 0
-        text = question.text if misses < 2 else f"我还没弄明白。{question.example}"
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if misses >= 2:
+            dispatcher.utter_message(
+                text=f"还要接着算{self.calc.title}吗？",
+                buttons=[
+                    {"title": "接着算", "payload": f"/{CONTINUE_INTENT}"},
+                    {"title": "不算了", "payload": "/stop"},
+                ],
+            )
+            return []
+        text = question.text
+        if misses == 1 and intent in ANSWER_LIKE | {self.calc.intent}:
+            text = f"我还没弄明白。{question.example}"
         buttons = [{"title": title, "payload": payload} for title, payload in question.buttons]
         buttons.append({"title": "不算了", "payload": "/stop"})
         dispatcher.utter_message(text=text, buttons=buttons)
+        if question.optional:
+            return [SlotSet(ASKED, [*(tracker.get_slot(ASKED) or []), self.slot])]
         return []
 
 
-def _ask_action(form: str, slot: str) -> type[AskQuestion]:
-    cls_name = "Ask" + "".join(part.title() for part in f"{form}_{slot}".split("_"))
-    question = property(lambda self: QUESTIONS[form][slot])
-    return type(cls_name, (AskQuestion,), {"form": form, "slot": slot, "question": question})
+def _ask_action(calc: Calculator, slot: str) -> type[AskQuestion]:
+    cls_name = "Ask" + "".join(part.title() for part in f"{calc.form}_{slot}".split("_"))
+    return type(cls_name, (AskQuestion,), {"calc": calc, "slot": slot, "__module__": __name__})
 
 
 # one rasa-sdk Action class per question (the action server registers every Action subclass)
-ASK_ACTIONS = [_ask_action(form, slot) for form, slots in QUESTIONS.items() for slot in slots]
+ASK_ACTIONS = [_ask_action(calc, slot) for calc in CALCULATORS for slot in calc.slots]
 
 
-def clear_slots(form: str) -> list[EventType]:
-    slots = [*QUESTIONS[form], *HELPER_SLOTS, "requested_slot"]
-    return [SlotSet(slot, None) for slot in slots]
+# ---------------------------------------------------------------------------------------- the result
+
+
+def start_events(dispatcher: CollectingDispatcher, decision: dialogue.Decision) -> list[EventType]:
+    """Say what was understood and start (or recompute) the calculator a decision names."""
+    calc = decision.calc
+    good, problems = usable(calc, decision.facts, {})
+    events: list[EventType] = [*clear_events(), SlotSet("last_topic", None)]
+    if decision.prefix_key:
+        dispatcher.utter_message(text=policy.get().render(decision.prefix_key))
+    if decision.rule_line and good.get("tier"):
+        line = cap_line(good) if calc.name == "transport" else organiser_line(good)
+        if line:
+            dispatcher.utter_message(text=line)
+    if decision.prefix:
+        dispatcher.utter_message(text=decision.prefix)
+    for why in problems:
+        dispatcher.utter_message(text=why)
+    said = echo_place(calc, good, decision.old_destination)
+    if said and not decision.prefix and not decision.rule_line:
+        dispatcher.utter_message(text=said)
+    events += form_events(calc, good)
+    if not missing_slots(calc, good) and not problems:
+        return events + show_result(dispatcher, calc, good, decision.pending)
+    return [*events, SlotSet("pending_case", decision.pending), FollowupAction(calc.form)]
+
+
+def show_result(
+    dispatcher: CollectingDispatcher, calc: Calculator, slots: dict, pending: dict | None
+) -> list[EventType]:
+    result = calc.calculate(slots, today())
+    dispatcher.utter_message(text=result.render(), buttons=topics.menu_buttons()[:3])
+    kept = {k: slots.get(k) for k in [*calc.slots, *HELPER_SLOTS] if slots.get(k) is not None}
+    case = {"calc": calc.name, "slots": kept, "at": dialogue.now()}
+    events: list[EventType] = [*clear_events(), SlotSet("last_case", case), SlotSet("last_topic", None)]
+    events.append(SlotSet("pending_case", None))
+    if pending:
+        decision = dialogue.start_pending(pending, today())
+        if decision is not None:
+            events += start_events(dispatcher, decision)
+    return events
 
 
 class ShowResult(Action, ABC):
-    """Render the calculator's verdict for the filled slots, then forget them for the next question."""
+    """The form ended: the verdict (kept for corrections), or the switch to another calculator, or —
+    after "还要接着算吗？" went unanswered — the message answered as it is."""
 
-    form = ""
-    action_name = ""
+    @property
+    @abstractmethod
+    def calc(self) -> Calculator: ...
 
     def name(self) -> str:
-        return self.action_name
-
-    @abstractmethod
-    def calculate(self, slots: dict): ...
+        return self.calc.result_action
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        result = self.calculate(dict(tracker.slots))
-        dispatcher.utter_message(text=result.render(), buttons=topics.menu_buttons()[:3])
-        return clear_slots(self.form)
+        slots = dict(tracker.slots)
+        message = tracker.latest_message or {}
+        if slots.get(SWITCH):
+            other = BY_NAME[slots[SWITCH]]
+            facts = other.read(message.get("text") or "", None, None, today(), {})
+            decision = dialogue.Decision(other, facts)
+            return start_events(dispatcher, decision)
+        if slots.get(LEAVE):
+            dispatcher.utter_message(text=f"好的，{self.calc.title}先不算了。")
+            return [*clear_events(), *answer_as_is(dispatcher, tracker)]
+        return show_result(dispatcher, self.calc, slots, slots.get("pending_case"))
+
+
+def answer_rule(dispatcher: CollectingDispatcher, decision: dialogue.Decision) -> list[EventType]:
+    """A rule question's own answer, and the cap of the place it names when it also asks how much."""
+    dispatcher.utter_message(text=policy.get().render(decision.faq_key))
+    if decision.facts.get("tier"):
+        dispatcher.utter_message(text=cap_line(decision.facts))
+    return [SlotSet("last_topic", "transport_subsidy")]
+
+
+def answer_as_is(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Answer the latest message without any calculator: its FAQ, or the closest topics."""
+    message = tracker.latest_message or {}
+    key = topics.faq_key(message)
+    intent = (message.get("intent") or {}).get("name")
+    if intent == "faq" and key:
+        dispatcher.utter_message(text=policy.get().render(key))
+        return []
+    keys = topics.closest_topics(message)
+    dispatcher.utter_message(
+        text=policy.get().render("fallback"), buttons=[topics.topic_button(k) for k in keys]
+    )
+    return []
 
 
 class ActionTransportResult(ShowResult):
-    form, action_name = "transport_form", "action_transport_result"
-
-    def calculate(self, slots: dict):
-        return transport.calculate(transport_case(slots), today())
+    calc = BY_NAME["transport"]
 
 
 class ActionOrganiserResult(ShowResult):
-    form, action_name = "organiser_form", "action_organiser_result"
-
-    def calculate(self, slots: dict):
-        return organiser.calculate(organiser_case(slots), today())
+    calc = BY_NAME["organiser"]
 
 
 class ActionArbitrationResult(ShowResult):
-    form, action_name = "arbitration_form", "action_arbitration_result"
-
-    def calculate(self, slots: dict):
-        return arbitration.calculate(arbitration_case(slots), today())
+    calc = BY_NAME["arbitration"]
 
 
 class ActionFormExit(Action):
@@ -298,7 +420,31 @@ class ActionFormExit(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         dispatcher.utter_message(text=policy.get().render("form_exit"), buttons=topics.menu_buttons())
-        events: list[EventType] = []
-        for form in QUESTIONS:
-            events += clear_slots(form)
-        return events
+        return [*clear_events(), SlotSet("pending_case", None)]
+
+
+class ActionTakeFacts(Action):
+    """A message outside any form that may carry a case: start the calculator it belongs to (every fact
+    filled), recompute the kept case after a correction, or offer the closest topics and the phones."""
+
+    def name(self) -> str:
+        return "action_take_facts"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        decision = dialogue.decide(
+            message.get("text") or "", intent, topics.faq_key(message), dict(tracker.slots), today()
+        )
+        if decision is not None and decision.faq_key:
+            return answer_rule(dispatcher, decision)
+        if decision is not None:
+            return start_events(dispatcher, decision)
+        if intent == "stop":
+            dispatcher.utter_message(text=policy.get().render("form_exit"), buttons=topics.menu_buttons())
+            return [SlotSet("last_topic", None)]
+        keys = topics.closest_topics(message)
+        dispatcher.utter_message(
+            text=policy.get().render("fallback"), buttons=[topics.topic_button(k) for k in keys]
+        )
+        return [SlotSet("last_topic", None)]

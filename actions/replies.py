@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import topics
+from actions import dialogue, forms, topics
 from policy_kb import kb as policy
 
 # chitchat intents whose answer key is the intent's own name; these show the topic menu
@@ -16,11 +16,20 @@ MENU_REPLIES = {"greet", "ask_capabilities", "out_of_scope"}
 CHITCHAT = MENU_REPLIES | {"goodbye", "thanks", "human_handoff"}
 
 
+def _mid_form(tracker: Tracker) -> list:
+    """In the middle of a calculator, a message that filled nothing counts towards "还要接着算吗？"."""
+    if not tracker.active_loop:
+        return [SlotSet("last_topic", None)]
+    return [SlotSet("form_misses", (tracker.get_slot("form_misses") or 0) + 1)]
+
+
 class ActionAnswerFaq(Action):
     """Answer the FAQ key chosen by the ResponseSelector (or by a button), rendered from policy_kb.
 
-    A rule question that already carries the facts of the worker's own case ("他5月31号回来的，最迟哪天
-    仲裁") goes to the calculator instead; the general answer offers the calculator as a button.
+    Outside a calculator, a question that carries the worker's own case ("去上海的车票八百多能全报吗",
+    "他5月31号回来的，最迟哪天仲裁") starts the calculator with those facts (the rule said first where
+    asked), and a rule question ("报车费要带哪些东西") gets its own answer. The answer of a calculator
+    topic offers the calculator as a button, and a "yes" or facts after it start it.
     """
 
     def name(self) -> str:
@@ -30,13 +39,20 @@ class ActionAnswerFaq(Action):
         key = topics.faq_key(tracker.latest_message)
         if key is None:
             return ActionSuggestTopics().run(dispatcher, tracker, domain)
-        form = topics.own_case_form(key, tracker.latest_message.get("text") or "")
-        if form and not tracker.active_loop:
-            return [FollowupAction(form)]
+        if not tracker.active_loop:
+            decision = dialogue.decide(
+                tracker.latest_message.get("text") or "", "faq", key, dict(tracker.slots), forms.today()
+            )
+            if decision is not None and decision.calc is not None:
+                return forms.start_events(dispatcher, decision)
+            if decision is not None and decision.faq_key:
+                return forms.answer_rule(dispatcher, decision)
         calculator = topics.CALCULATORS.get(key)
         buttons = [{"title": calculator[0], "payload": calculator[1]}] if calculator else []
         dispatcher.utter_message(text=policy.get().render(key), buttons=buttons)
-        return []
+        if tracker.active_loop:
+            return _mid_form(tracker)
+        return [SlotSet("last_topic", key)]
 
 
 class ActionReply(Action):
@@ -47,10 +63,12 @@ class ActionReply(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        key = intent if intent in CHITCHAT else "greet"
+        key = intent if intent in CHITCHAT else "fallback"
+        if key == "fallback":
+            return ActionSuggestTopics().run(dispatcher, tracker, domain)
         buttons = topics.menu_buttons() if key in MENU_REPLIES else []
         dispatcher.utter_message(text=policy.get().render(key), buttons=buttons)
-        return []
+        return _mid_form(tracker)
 
 
 class ActionSuggestTopics(Action):
@@ -64,7 +82,7 @@ class ActionSuggestTopics(Action):
         dispatcher.utter_message(
             text=policy.get().render("fallback"), buttons=[topics.topic_button(k) for k in keys]
         )
-        return []
+        return _mid_form(tracker)
 
 
 class ActionBadInput(Action):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from policy_kb import kb as policy
-from policy_kb.understanding import parse_amount, parse_date, parse_months, parse_place
 
 # The main topics of the greeting menu, in the order a worker needs them most.
 MENU = [
@@ -32,21 +31,6 @@ CALCULATORS = {
     "arbitration_deadline": ("帮我算最晚哪天申请", "/check_arbitration_deadline"),
     "unpaid_wages": ("帮我算仲裁期限", "/check_arbitration_deadline"),
 }
-
-
-def own_case_form(key: str, text: str) -> str | None:
-    """The calculator form to start when an FAQ question already states the worker's own facts."""
-    if key in ("arbitration_deadline", "unpaid_wages") and "仲裁" in text and parse_date(text) is not None:
-        return "arbitration_form"
-    if key == "transport_subsidy":
-        facts = [
-            parse_amount(text) is not None,
-            parse_months(text) is not None,
-            parse_place(text) is not None,
-        ]
-        if sum(facts) >= 2:
-            return "transport_form"
-    return None
 
 
 def topic_button(key: str) -> dict[str, str]:

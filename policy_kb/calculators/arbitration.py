@@ -41,6 +41,17 @@ def calculate(case: ArbitrationCase, as_of: dt.date | None = None) -> Result:
     hotline = kb.contacts["hotline"].phone
     result = Result(UNKNOWN, "劳动仲裁期限", cites=list(CITES))
     result.where = "劳动争议发生地（或单位所在地）的劳动人事争议仲裁委员会；不清楚的打" + hotline
+    if case.dispute_date is None and case.still_employed:
+        years = policy.format_number(kb.value("arbitration.statutory_limit_years", today))
+        days = policy.format_number(kb.value("arbitration.qa_limit_days", today))
+        result.verdict = ELIGIBLE
+        result.headline = "还在这个单位干：被欠的工资不受时效限制，随时可以申请，越早越好。"
+        result.reasons.append(
+            f"离职以后，从离职那天起算{years}年；县里的问答说争议发生后{days}天内申请最稳妥。"
+        )
+        result.reasons.append(f"拿不准就打{hotline}，或找法律援助中心，别自己放弃。")
+        result.documents = _documents()
+        return result
     if case.dispute_date is None:
         result.missing = ["争议是哪天开始的（或哪天知道被欠钱、被辞退）"]
         return result
@@ -79,9 +90,9 @@ def calculate(case: ArbitrationCase, as_of: dt.date | None = None) -> Result:
         result.headline = f"已经超过{years}年，但不一定没办法：时效有中止、中断的情况。"
     result.reasons.append(f"欠工资的：还在这个单位干，不受时效限制；离职了，从离职那天起算{years}年。")
     result.reasons.append(f"拿不准就打{hotline}，或找法律援助中心，别自己放弃。")
-    result.documents = [
-        "身份证",
-        "劳动合同或能证明在那里干活的材料（工牌、考勤、工友证明）",
-        "工资条、转账记录、欠条",
-    ]
+    result.documents = _documents()
     return result
+
+
+def _documents() -> list[str]:
+    return ["身份证", "劳动合同或能证明在那里干活的材料（工牌、考勤、工友证明）", "工资条、转账记录、欠条"]

@@ -43,6 +43,21 @@ REWARD_CITES = [
 ]
 
 
+@dataclass(frozen=True)
+class Group:
+    """Part of an organised group: the workers who went to one place, and how many of them left."""
+
+    place: str
+    tier: str
+    count: int
+    left: int = 0
+    alias: str = ""  # the name the organiser used ("宁波"), to find the group again
+
+    @property
+    def stayed(self) -> int:
+        return max(0, self.count - self.left)
+
+
 @dataclass
 class OrganiserCase:
     organiser: str | None = None  # a key of ORGANISERS
@@ -51,7 +66,8 @@ class OrganiserCase:
     destination: str | None = None
     workers: int | None = None  # how many were organised
     months: float | None = None  # months of labour contract performed (建档立卡 subsidy)
-    stable: int | None = None  # still working after half a year (以奖代补 reward)
+    stable: int | None = None  # still working: after the minimum months (建档立卡) or half a year (以奖代补)
+    groups: tuple[Group, ...] = ()  # a group split across destinations (then tier/workers are totals)
 
 
 def calculate(case: OrganiserCase, as_of: dt.date | None = None) -> Result:
@@ -105,13 +121,21 @@ def _poor(case: OrganiserCase, as_of: dt.date) -> Result:
     )
     if result.missing:
         return result
-    per_worker = kb.value(f"organiser_subsidy.per_worker.{_poor_tier(case.tier)}", as_of)
     result.verdict = ELIGIBLE
-    result.amount = per_worker * case.workers
-    where = f"（{case.destination}）" if case.destination else ""
-    result.arithmetic.append(
-        f"{TIER_NAMES[case.tier]}{where}每人{yuan(per_worker)} × {case.workers}人 = {yuan(result.amount)}"
-    )
+    if case.groups:
+        _poor_groups(kb, case, as_of, min_months, result)
+    else:
+        per_worker = kb.value(f"organiser_subsidy.per_worker.{poor_tier(case.tier)}", as_of)
+        counted = case.stable if case.stable is not None and case.stable <= case.workers else case.workers
+        result.amount = per_worker * counted
+        where = f"（{case.destination}）" if case.destination else ""
+        if counted != case.workers:
+            result.arithmetic.append(
+                f"组织了{case.workers}人，干满{policy.format_number(min_months)}个月还在的{counted}人才算"
+            )
+        result.arithmetic.append(
+            f"{TIER_NAMES[case.tier]}{where}每人{yuan(per_worker)} × {counted}人 = {yuan(result.amount)}"
+        )
     result.headline = f"可申请{yuan(result.amount)}（只算干满{policy.format_number(min_months)}个月的人）。"
     result.documents = [
         "输出人员的建档立卡贫困劳动力身份证明",
@@ -121,7 +145,24 @@ def _poor(case: OrganiserCase, as_of: dt.date) -> Result:
     return result
 
 
-def _poor_tier(tier: str) -> str:
+def _poor_groups(kb, case: OrganiserCase, as_of: dt.date, min_months: float, result: Result) -> None:
+    """Each destination at its own rate; those who left before the minimum months are not counted."""
+    total, parts = 0, []
+    for group in case.groups:
+        per_worker = kb.value(f"organiser_subsidy.per_worker.{poor_tier(group.tier)}", as_of)
+        amount = per_worker * group.stayed
+        left = f"（{group.count}人走了{group.left}人）" if group.left else ""
+        result.arithmetic.append(
+            f"{group.place}，{TIER_NAMES[group.tier]}：每人{yuan(per_worker)} × {group.stayed}人{left} = {yuan(amount)}"
+        )
+        total += amount
+        parts.append(yuan(amount))
+    if len(parts) > 1:
+        result.arithmetic.append(f"合计：{' + '.join(parts)} = {yuan(total)}")
+    result.amount = total
+
+
+def poor_tier(tier: str) -> str:
     # the per-worker subsidy names the middle tier 县外 (转移); the gazetteer calls it 县外省内
     return "out_of_county" if tier == "in_province_out_of_county" else tier
 
@@ -133,6 +174,18 @@ def _reward(case: OrganiserCase, as_of: dt.date) -> Result:
     if per_person is None:
         result.reasons.append(f"{as_of:%Y年%m月%d日}时文件还没有规定以奖代补。")
         return result
+    if case.groups:
+        away = [g for g in case.groups if g.tier != "in_county"]
+        if len(away) < len(case.groups):
+            result.reasons.append("在县内务工的不算以奖代补，只算到县外的人。")
+        case = OrganiserCase(
+            organiser=case.organiser,
+            workers_poor=False,
+            tier=away[0].tier if away else "in_county",
+            destination="、".join(g.place for g in away),
+            workers=sum(g.count for g in away),
+            stable=case.stable,
+        )
     if case.tier == "in_county":
         result.verdict = NOT_ELIGIBLE
         result.reasons.append("以奖代补只奖励组织到县外务工的；在县内务工的不在范围内。")

@@ -32,6 +32,7 @@ class TransportCase:
     ticket: float | None = None  # ticket price in yuan, home to workplace
     organised: bool | None = None  # sent out by a county/township organised group
     claimed_this_year: bool | None = None
+    ticket_legs: tuple[float, ...] = ()  # the legs of the way out, when the worker changed buses/trains
 
 
 def documents(kb: policy.KnowledgeBase, as_of: dt.date) -> list[str]:
@@ -90,6 +91,9 @@ def calculate(case: TransportCase, as_of: dt.date | None = None) -> Result:
     result.verdict = ELIGIBLE
     cap = kb.value(f"transport_subsidy.cap.{case.tier}", as_of)
     where = f"（{case.destination}）" if case.destination else ""
+    if len(case.ticket_legs) >= 2:
+        legs = " + ".join(yuan(leg) for leg in case.ticket_legs)
+        result.arithmetic.append(f"去的路上几趟车加起来：{legs} = {yuan(case.ticket)}")
     result.arithmetic.append(_sum_line(case.ticket, TIER_NAMES[case.tier] + where, cap))
     result.amount = min(case.ticket, cap)
     if case.tier == "in_province_out_of_county" and case.in_qujing is not False:

@@ -278,11 +278,23 @@ def parse_amount(text: str) -> float | None:
     return float((hinted or cands)[0][1])
 
 
+def parse_amounts(text: str) -> list[float]:
+    """Every amount of money in the text, in order: "先坐班车到昆明九十 再坐火车二百五" → [90, 250].
+
+    Numbers with another unit (months, people, dates) and phone numbers are left out.
+    """
+    text = normalize(text)
+    cands = _money_candidates(text)
+    return [float(c[1]) for c in sorted(cands, key=lambda c: c[2].start)]
+
+
 # --- people ---------------------------------------------------------------------------------------
 
 # 个 counts people unless it is part of a duration ("3个月", "两个星期", "一个小时").
 _PERSON_UNIT = re.compile(
     r"\s*(多|几|来|余)?\s*(?:个人|人|名|位|口人|口|个(?!\s*(?:多|半)?\s*(?:月|星期|礼拜|小时|钟|周|年|工作日|字)))"
+    # "一个厂", "两个工地", "三个地方": 个 before a thing is not a head count
+    r"(?!\s*(?:厂|工厂|公司|工地|地方|村|镇|乡|县|城|市|省|单位|老板|项目|问题|事|电话|证|厂子|车间|班组|组))"
 )
 _SHANGBAI = re.compile(r"(上|成)(百|千|万)(?:个)?(?:人|名)?")  # "上百人" = at least 100
 

@@ -6,15 +6,14 @@ import asyncio
 import datetime as dt
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import forms
-from bot import paths
+from bot import build
 
-DOMAIN = yaml.safe_load((paths.DOMAIN / "calculators.yml").read_text(encoding="utf-8"))
+DOMAIN = build.calculator_domain()
 SLOTS = {name: None for name in DOMAIN["slots"]} | {"requested_slot": None}
 
 
@@ -107,14 +106,47 @@ def test_an_unusable_answer_counts_a_miss():
     assert slots["form_misses"] == 2
 
 
-def test_after_two_misses_the_question_comes_with_an_example():
+def test_after_an_unusable_answer_an_example_and_after_two_the_offer_to_stop():
     ask = next(a for a in forms.ASK_ACTIONS if a().name() == "action_ask_transport_form_ticket")()
-    plain, example = CollectingDispatcher(), CollectingDispatcher()
+    plain, example, offer = CollectingDispatcher(), CollectingDispatcher(), CollectingDispatcher()
     ask.run(plain, tracker("", form_misses=0), DOMAIN)
-    ask.run(example, tracker("", form_misses=2), DOMAIN)
+    ask.run(example, tracker("嗯嗯", "inform", form_misses=1), DOMAIN)
+    ask.run(offer, tracker("嗯嗯", "inform", form_misses=2), DOMAIN)
     assert plain.messages[0]["text"] != example.messages[0]["text"]
     assert "680" in example.messages[0]["text"]
     assert {"title": "不算了", "payload": "/stop"} in plain.messages[0]["buttons"]
+    assert offer.messages[0]["text"] == "还要接着算交通补助吗？"
+    assert [b["title"] for b in offer.messages[0]["buttons"]] == ["接着算", "不算了"]
+
+
+def test_after_a_faq_the_question_is_repeated_as_it_was():
+    ask = next(a for a in forms.ASK_ACTIONS if a().name() == "action_ask_transport_form_ticket")()
+    again = CollectingDispatcher()
+    ask.run(again, tracker("12333是什么电话", "faq", form_misses=1), DOMAIN)
+    assert again.messages[0]["text"].startswith("从家到打工地方的车票")
+
+
+def test_a_request_for_another_calculator_switches():
+    slots, _ = run(
+        forms.ValidateArbitrationForm(),
+        tracker("我想算一下车票补助", "check_transport_subsidy", requested_slot="dispute_date"),
+    )
+    assert slots["calc_switch"] == "transport" and slots["requested_slot"] is None
+
+
+def test_a_third_message_that_fills_nothing_leaves_the_form():
+    slots, _ = run(
+        forms.ValidateTransportForm(), tracker("嗯嗯那个啥", "inform", requested_slot="ticket", form_misses=2)
+    )
+    assert slots["calc_leave"] is True and slots["requested_slot"] is None
+
+
+def test_continue_after_the_offer_resets_the_misses():
+    slots, _ = run(
+        forms.ValidateTransportForm(),
+        tracker("接着算", "continue_calc", requested_slot="ticket", form_misses=2),
+    )
+    assert slots["form_misses"] == 0 and slots["requested_slot"] == "registered_poor"
 
 
 def test_organiser_non_poor_asks_for_the_stable_count_only_when_it_matters():
@@ -149,6 +181,8 @@ def test_result_renders_the_verdict_and_clears_the_slots(kb):
     text = dispatcher.messages[0]["text"]
     assert "可补500元" in text and "车票680元" in text and kb.contacts["center"].phone in text
     assert SlotSet("ticket", None) in events and SlotSet("requested_slot", None) in events
+    kept = next(e["value"] for e in events if e.get("name") == "last_case")
+    assert kept["calc"] == "transport" and kept["slots"]["ticket"] == 680.0  # kept for corrections
 
 
 def test_the_place_understood_is_said_back():

@@ -16,7 +16,8 @@ def test_faq_answer_comes_from_the_selector(kb, dispatcher):
         {"intent": {"name": "faq", "confidence": 0.95}, "response_selector": selector("unpaid_wages")}
     )
     events, messages = run(ActionAnswerFaq(), tracker, dispatcher)
-    assert events == []
+    # remembered, so that a "yes" or the facts of a case next start its calculator
+    assert events == [{"event": "slot", "name": "last_topic", "timestamp": None, "value": "unpaid_wages"}]
     assert messages[0]["text"] == kb.render("unpaid_wages")
     assert kb.contacts["inspection"].phone in messages[0]["text"]
 

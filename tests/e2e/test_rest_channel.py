@@ -141,7 +141,7 @@ def test_turn_info_of_a_form_turn_names_this_turns_actions(stack):
     sender = "info-" + uuid.uuid4().hex
     for message, intent, actions in (
         ("老板拖欠工资怎么办", "faq", ["action_answer_faq"]),
-        ("帮我算下交通补助", "check_transport_subsidy", ["transport_form"]),
+        ("帮我算下交通补助", "check_transport_subsidy", ["action_take_facts", "transport_form"]),
     ):
         reply = requests.post(
             stack.webhook,

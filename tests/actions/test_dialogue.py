@@ -1,0 +1,190 @@
+"""Routing and reading without Rasa: which calculator a message starts, corrections, forwarded text,
+ticket legs and organised groups. Our own cases (none from ../shared/eval/)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from actions import dialogue, intake
+from actions.calculators import CALCULATORS
+from bot import build
+
+TODAY = dt.date(2026, 12, 1)
+
+
+def decide(text, intent="inform", key=None, **slots):
+    return dialogue.decide(text, intent, key, slots, TODAY)
+
+
+def kept(calc="transport", **slots):
+    return {"calc": calc, "slots": slots, "at": dialogue.now()}
+
+
+TRANSPORT_CASE = dict(
+    registered_poor=True,
+    tier="out_of_province",
+    destination="宁波市（浙江省）",
+    in_qujing=False,
+    months=4.0,
+    ticket=380.0,
+    organised=False,
+    claimed_this_year=False,
+)
+
+
+@pytest.mark.parametrize(
+    "text, calc",
+    [
+        ("卡户 在苏州厂里 干了4个月 车票四百五", "transport"),
+        ("建档立卡的 在麒麟区 半年了", "transport"),
+        ("村里组织了30个人去浙江 都是贫困户", "organiser"),
+        ("老板上个月15号就不发工资了", "arbitration"),
+    ],
+)
+def test_a_stated_case_starts_its_calculator(text, calc):
+    decision = decide(text)
+    assert decision is not None and decision.calc.name == calc
+
+
+@pytest.mark.parametrize("text", ["三轮车", "好的", "在东莞"])
+def test_a_fact_that_fits_nothing_starts_nothing(text):
+    assert decide(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("我在江苏打工 报车费要准备些啥", "transport_documents"),
+        ("交通补助去哪里报", "transport_where"),
+        ("车费补助找哪个部门", "transport_where"),
+        ("交通补助今年领过了 明年还可以领不", "transport_once_a_year"),
+    ],
+)
+def test_rule_questions_get_their_own_answer(text, key):
+    decision = decide(text, "check_transport_subsidy")
+    assert decision is not None and decision.calc is None and decision.faq_key == key
+
+
+def test_a_rule_question_with_his_own_ticket_gets_the_rule_then_the_calculator():
+    decision = decide("去北京的火车票九百多能全报吗", "faq", "transport_subsidy")
+    assert decision.calc.name == "transport" and decision.prefix_key == "transport_cap_rule"
+    assert decision.facts["ticket"] == 900 and decision.facts["tier"] == "out_of_province"
+
+
+def test_an_faq_about_something_else_with_a_place_is_not_a_calculation():
+    assert decide("我在东莞打工4个月了 老板不发工资怎么办", "faq", "unpaid_wages") is None
+
+
+def test_a_yes_after_a_calculator_answer_starts_it():
+    decision = decide("是的 我家是建档立卡户", "affirm", last_topic="transport_subsidy")
+    assert decision.calc.name == "transport" and decision.facts["registered_poor"] is True
+
+
+def test_a_correction_after_the_result_recomputes_the_kept_case_and_says_what_changed():
+    decision = decide("不对 是两个月", last_case=kept(**TRANSPORT_CASE))
+    assert decision.calc.name == "transport" and decision.facts["months"] == 2
+    assert decision.facts["ticket"] == 380 and decision.prefix == "好的，改成2个月："
+
+
+def test_a_follow_up_place_replaces_the_destination():
+    decision = decide("那在娜姑呢", last_case=kept(**TRANSPORT_CASE))
+    assert decision.facts["tier"] == "in_county" and "娜姑" in decision.facts["destination"]
+
+
+def test_a_new_person_starts_afresh():
+    decision = decide("再帮我表哥问一下", last_case=kept(**TRANSPORT_CASE))
+    assert decision.calc.name == "transport" and "ticket" not in decision.facts
+
+
+def test_an_old_case_is_not_kept_for_ever(monkeypatch):
+    case = kept(**TRANSPORT_CASE)
+    monkeypatch.setattr(dialogue, "now", lambda: case["at"] + dialogue.KEEP_SECONDS + 1)
+    assert decide("不对 是两个月", last_case=case) is None
+
+
+def test_another_calculators_case_is_not_a_correction_of_the_kept_one():
+    decision = decide("我们村委会组织了20个人去浙江", last_case=kept(**TRANSPORT_CASE))
+    assert decision.calc.name == "organiser"
+
+
+def test_a_return_ticket_is_explained_and_not_added():
+    decision = decide(
+        "回来过年又花了四百多 也能算上不", "faq", "transport_subsidy", last_case=kept(**TRANSPORT_CASE)
+    )
+    assert decision.prefix_key == "transport_return_ticket" and decision.facts["ticket"] == 380
+
+
+def test_two_people_in_one_forward_are_two_cases():
+    decision = decide(
+        "村民张大哥是建档立卡户，在深圳干了5个月，车票600；另外村民李二嫂在宣威干了4个月，车票60"
+    )
+    assert decision.facts["ticket"] == 600 and decision.pending["text"].count("60") == 1
+    second = dialogue.start_pending(decision.pending, TODAY)
+    assert second.facts["ticket"] == 60 and second.facts["tier"] == "in_province_out_of_county"
+
+
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        ("【转发】村民赵大姐在昆明干了4个月——者海镇某村第一书记", "村民赵大姐在昆明干了4个月"),
+        ("以下是群众反映的问题：车票能报好多", "车票能报好多"),
+        ("您好，我想问下交通补助", "我想问下交通补助"),
+        ("他在宣威干了4个月（大海乡二村第一书记）", "他在宣威干了4个月"),
+    ],
+)
+def test_forwarding_headers_and_signatures_are_not_facts(raw, clean):
+    assert intake.clean(raw) == clean
+
+
+def facts(form, text, requested=None, **known):
+    return intake.facts(form, text, None, requested, TODAY, known)
+
+
+@pytest.mark.parametrize(
+    "text, ticket",
+    [
+        ("先坐班车到昆明八十 再转火车到成都二百六", 340),
+        ("汽车到曲靖五十块 然后坐火车到广州四百二", 470),
+        ("票是四百三 哦不对 是三百四", 340),
+        ("车票说错了 是两百六 不是六百二", 260),
+    ],
+)
+def test_ticket_legs_add_up_and_the_last_figure_said_wins(text, ticket):
+    assert facts("transport_form", text)["ticket"] == ticket
+
+
+def test_the_ticket_home_is_not_part_of_the_ticket():
+    found = facts("transport_form", "回来的车票又花了三百")
+    assert "ticket" not in found and found["return_ticket"] is True
+
+
+def test_a_group_split_across_places_and_a_leaver():
+    found = facts("organiser_form", "12个去广东，4个去玉溪，2个在县城，玉溪那边走了一个")
+    groups = {g["place"]: (g["count"], g["left"]) for g in found["groups"]}
+    assert groups == {"广东省": (12, 0), "玉溪市（云南省）": (4, 1), "会泽县城": (2, 0)}
+    later = facts("organiser_form", "广东那边也跑了两个", **found)
+    assert {g["place"]: g["left"] for g in later["groups"]}["广东省"] == 2
+
+
+def test_those_still_there_after_some_left_are_counted():
+    assert facts("organiser_form", "有三个干了一个月就回来了 现在还有七个在", workers=10)["stable"] == 7
+
+
+def test_who_the_asker_says_he_is_wins_over_who_he_mentions():
+    assert facts("organiser_form", "我不是中介 就是个人 帮村里联系了个厂")["organiser_type"] == "individual"
+
+
+def test_one_thing_counted_is_not_a_head_count():
+    assert facts("organiser_form", "联系了一个厂 送过去三十个")["workers"] == 30
+
+
+def test_the_domain_and_rules_come_from_the_specs():
+    domain = build.calculator_domain()
+    for calc in CALCULATORS:
+        assert domain["forms"][calc.form]["required_slots"] == calc.slots
+        assert calc.result_action in domain["actions"]
+    names = [r["rule"] for r in build.calculator_rules()["rules"]]
+    assert len(names) == len(set(names))
+    assert sum(1 for n in names if n.startswith("transport:")) >= 4
