@@ -113,6 +113,7 @@ class Decision:
     prefix_key: str = ""  # a policy_kb answer said first (the rule, before the worker's own case)
     rule_line: bool = False  # say the cap of the tier understood before asking
     faq_key: str = ""  # answer this FAQ instead of calculating
+    more_keys: tuple[str, ...] = ()  # a second rule question asked in the same message
     pending: dict | None = None  # a second person's case, for after this one
     old_destination: str | None = None
 
@@ -138,10 +139,13 @@ def read(calc: Calculator, text: str, intent: str | None, today: dt.date, known:
 
 
 def rule_question(text: str) -> str | None:
-    for pattern, key in _RULE_QUESTIONS:
-        if pattern.search(text):
-            return key
-    return None
+    keys = rule_questions(text)
+    return keys[0] if keys else None
+
+
+def rule_questions(text: str) -> list[str]:
+    """Every rule question a message asks ("在哪里报 要带哪些东西": where, and the documents)."""
+    return [key for pattern, key in _RULE_QUESTIONS if pattern.search(text)]
 
 
 def _changes(calc: Calculator, old: dict, new: dict, merged: dict) -> str:
@@ -168,6 +172,13 @@ def _recompute(calc: Calculator, case: dict, facts: dict) -> Decision:
         decision.prefix_key = "transport_return_ticket"
     merged.pop("return_ticket", None)
     return decision
+
+
+def _prefer_organiser(calc: Calculator, text: str) -> Calculator:
+    """ "组织建档立卡的克浙江 每个人能补好多": an organiser's question, though it names a status and a place."""
+    if calc is TRANSPORT and _ORGANISING_ONLY.search(text) and not _TRANSPORT_SPECIFIC.search(text):
+        return ORGANISER
+    return calc
 
 
 def _split_people(text: str) -> list[str]:
@@ -216,17 +227,20 @@ def decide(
     asked = BY_INTENT.get(intent or "")
     topic_calc = for_topic(faq_key) or for_topic(_SUB_TOPICS.get(faq_key or "")) if intent == "faq" else None
     # 1. a rule question ("要带哪些东西", "找哪个部门") is answered, not calculated
-    rule_key = rule_question(text)
+    rule_keys = rule_questions(text)
+    rule_key = rule_keys[0] if rule_keys else None
     if rule_key and (asked is TRANSPORT or topic_calc is TRANSPORT or _TRANSPORT_SPECIFIC.search(text)):
         facts = read(TRANSPORT, text, intent, today)
         if not {"ticket", "months"} & set(facts):
             # "在宣威打工 补好多 要交哪些材料": the rule's answer, and the cap of the place named
             place = {k: facts[k] for k in ("tier", "destination", "in_qujing") if k in facts}
-            return Decision(None, facts=place if _OWN_AMOUNT.search(text) else {}, faq_key=rule_key)
+            facts = place if _OWN_AMOUNT.search(text) else {}
+            return Decision(None, facts=facts, faq_key=rule_key, more_keys=tuple(rule_keys[1:2]))
         if not (kept and kept["calc"] == "transport"):
             # his own case with the rule question: the rule's answer, then his calculation
             decision = _start(TRANSPORT, text, intent, today)
             decision.prefix_key = rule_key
+            decision.more_keys = tuple(rule_keys[1:2])
             return decision
     # 2. the kept case: a correction or follow-up recomputes it; a new person starts afresh
     correcting = bool(intake.CORRECTION.search(text))
@@ -249,8 +263,7 @@ def decide(
             and (stated[0] is ORGANISER or not asked.enough(read(asked, text, intent, today), text))
         ):
             asked = stated[0]
-        if asked is TRANSPORT and _ORGANISING_ONLY.search(text) and not _TRANSPORT_SPECIFIC.search(text):
-            asked = ORGANISER  # "组织建档立卡的克浙江 每个人能补好多"
+        asked = _prefer_organiser(asked, text)
         workers = read(ORGANISER, text, intent, today).get("workers")
         if asked is ORGANISER and _ORGANISER_RULE.search(text) and not workers:
             return Decision(None, faq_key="organiser_subsidy")  # "要组织好多人才有奖励": the rule
@@ -277,7 +290,7 @@ def decide(
     stated = _stated(text, intent, today)
     if stated is None:
         return None
-    calc, _ = stated
+    calc = _prefer_organiser(stated[0], text)
     if intent == "faq":
         # an FAQ question starts a calculator only when it asks for the worker's own amount or date
         own = topic_calc is calc or (calc.words.search(text) and _OWN_AMOUNT.search(text))

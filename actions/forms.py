@@ -317,8 +317,8 @@ def start_events(dispatcher: CollectingDispatcher, decision: dialogue.Decision) 
     calc = decision.calc
     good, problems = usable(calc, decision.facts, {})
     events: list[EventType] = [*clear_events(), SlotSet("last_topic", None)]
-    if decision.prefix_key:
-        dispatcher.utter_message(text=policy.get().render(decision.prefix_key))
+    for key in filter(None, (decision.prefix_key, *decision.more_keys)):
+        dispatcher.utter_message(text=policy.get().render(key))
     if decision.rule_line and good.get("tier"):
         line = cap_line(good) if calc.name == "transport" else organiser_line(good)
         if line:
@@ -379,7 +379,8 @@ class ShowResult(Action, ABC):
 
 def answer_rule(dispatcher: CollectingDispatcher, decision: dialogue.Decision) -> list[EventType]:
     """A rule question's own answer, and the cap of the place it names when it also asks how much."""
-    dispatcher.utter_message(text=policy.get().render(decision.faq_key))
+    for key in (decision.faq_key, *decision.more_keys):
+        dispatcher.utter_message(text=policy.get().render(key))
     if decision.facts.get("tier"):
         dispatcher.utter_message(text=cap_line(decision.facts))
     return [SlotSet("last_topic", "transport_subsidy")]

@@ -222,7 +222,8 @@ def _stability_reward(kb, case: OrganiserCase, as_of: dt.date, group: str, resul
     who = "个人" if group == "individual" else "中介、劳务派遣公司"
     if case.workers < min_people:
         result.reasons.append(
-            f"稳定奖励要{who}输出{policy.format_number(min_people)}人以上，现在是{case.workers}人，"
+            f"稳定奖励要{who}输出{policy.format_number(min_people)}人以上、半年稳定率{policy.format_number(min_rate)}%以上，"
+            f"按稳定人数每人{yuan(per_stable)}；现在是{case.workers}人，"
             f"还差{policy.format_number(min_people - case.workers)}人。"
         )
         return

@@ -72,6 +72,8 @@ def calculate(case: TransportCase, as_of: dt.date | None = None) -> Result:
     if result.reasons:
         result.verdict = NOT_ELIGIBLE
         result.documents = []
+        if case.registered_poor is None:
+            result.reasons.append("另外，交通补助只给建档立卡贫困劳动力。")
         return result
 
     missing = [
