@@ -33,6 +33,7 @@ from actions.calculators import (
     Calculator,
     for_topic,
 )
+from policy_kb.understanding import parse_place
 
 KEEP_SECONDS = 30 * 60  # a result is kept this long for corrections and follow-ups
 
@@ -99,6 +100,63 @@ _SUB_TOPICS = {
     "transport_where": "transport_subsidy",
     "transport_once_a_year": "transport_subsidy",
 }
+
+
+_POLICY_WORDS = re.compile(
+    r"政策|补贴|补助|标准|最低工资|工资标准|稳岗|待遇|低保|社保|医保|奖励|扶持|有哪些|有哪样|啥子好处|福利"
+)
+_SUBJECT_AFTER = re.compile(r"\s*(那边|那里|那儿|那块|当地|这边|那头|的|省|市|县|州|地区|那个地方)")
+_OWN_TRIP = r"(在|去|到|克|跑|跟着?.{0,4}去)\s*"
+_WORK_AFTER = re.compile(r"^(市|省|县)?(打工|干活|上班|进厂|干了|做事|做工|务工)")
+_THEIR_RULE = re.compile(
+    r"(那边|那里|那儿|当地)的?.{0,4}(最低工资|工资标准|政策|补贴|稳岗|社保|医保|低保|待遇)"
+)
+
+
+def _chain_start(text: str, at: int) -> int:
+    moved = True
+    while moved and at > 0:
+        moved = False
+        for k in (4, 3, 2):
+            seg = text[max(0, at - k) : at]
+            place = parse_place(seg) if len(seg) == k else None
+            if place is not None and place.matched == seg:
+                at -= k
+                moved = True
+                break
+    return at
+
+
+def _own_case(text: str) -> bool:
+    """The worker states his own figures (ticket, months, head count): his case, not a region's policy."""
+    facts = intake.facts("transport_form", text, None, None, dt.date.today(), {})
+    if {"ticket", "months"} & set(facts):
+        return True
+    return bool(intake.facts("organiser_form", text, None, None, dt.date.today(), {}).get("workers"))
+
+
+def other_region(text: str) -> str | None:
+    """The place, when a message asks about another region's policy ("昭通那边外出务工补贴是好多",
+    "贵州那边的贫困户补助好多"); None for a Huize worker's own case ("在东莞打工 车费能补好多")."""
+    text = intake.clean(text or "")
+    if not _POLICY_WORDS.search(text) or _own_case(text):
+        return None
+    place = parse_place(text)
+    if place is None or place.is_ambiguous or place.tier == "in_county" or place.kind == "scope":
+        return None
+    at = text.find(place.matched)
+    if at < 0:
+        return None
+    at = _chain_start(text, at)  # "四川凉山…", "在昆明呈贡…": the bigger place named before it
+    before, after = text[max(0, at - 6) : at], text[at + len(place.matched) :]
+    subject = bool(_SUBJECT_AFTER.match(after))
+    works_there = _WORK_AFTER.match(after)  # "浙江打工…": his workplace
+    own = re.search(_OWN_TRIP + "$", before) or (works_there and not subject)
+    transport = _TRANSPORT_SPECIFIC.search(text) or re.search(r"交通|车费|路费", text)
+    if own:
+        # his workplace: Huize's subsidies for his trip are in scope; "那边的最低工资" is not
+        return place.display if _THEIR_RULE.search(text) and not transport else None
+    return place.display if subject or at == 0 else None
 
 
 def now() -> float:
@@ -247,7 +305,9 @@ def decide(
     if kept and (intent != "faq" or correcting or (topic_calc and topic_calc.name == kept["calc"])):
         calc = BY_NAME[kept["calc"]]
         stated = _stated(text, intent, today)
-        if (asked is None or asked is calc) and (stated is None or stated[0] is calc):
+        # the intent may name another calculator for a bare correction ("那天是五十天前 我记混了")
+        weak = asked is not None and asked is not calc and not _real(read(asked, text, intent, today))
+        if (asked is None or asked is calc or weak) and (stated is None or stated[0] is calc):
             if new_person and not correcting:
                 return _start(calc, text, intent, today)
             facts = read(calc, text, intent, today, kept.get("slots"))

@@ -209,7 +209,7 @@ class CalculatorFormValidation(FormValidationAction, ABC):
         if not after_user_message(tracker, self.calc.form):
             return []  # started by one of our actions (slots already set), or back after an answer
         message = tracker.latest_message or {}
-        text = message.get("text") or ""
+        text = topics.message_text(message)
         intent = (message.get("intent") or {}).get("name")
         requested = tracker.get_slot("requested_slot")
         misses = tracker.get_slot(MISSES) or 0
@@ -368,7 +368,7 @@ class ShowResult(Action, ABC):
         message = tracker.latest_message or {}
         if slots.get(SWITCH):
             other = BY_NAME[slots[SWITCH]]
-            facts = other.read(message.get("text") or "", None, None, today(), {})
+            facts = other.read(topics.message_text(message), None, None, today(), {})
             decision = dialogue.Decision(other, facts)
             return start_events(dispatcher, decision)
         if slots.get(LEAVE):
@@ -434,8 +434,12 @@ class ActionTakeFacts(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
+        region = dialogue.other_region(topics.message_text(message))
+        if region:
+            dispatcher.utter_message(text=f"您问的是{region}的政策。" + policy.get().render("other_region"))
+            return [SlotSet("last_topic", None)]
         decision = dialogue.decide(
-            message.get("text") or "", intent, topics.faq_key(message), dict(tracker.slots), today()
+            topics.message_text(message), intent, topics.faq_key(message), dict(tracker.slots), today()
         )
         if decision is not None and decision.faq_key:
             return answer_rule(dispatcher, decision)

@@ -23,6 +23,12 @@ def _mid_form(tracker: Tracker) -> list:
     return [SlotSet("form_misses", (tracker.get_slot("form_misses") or 0) + 1)]
 
 
+def say_other_region(dispatcher: CollectingDispatcher, place: str, tracker: Tracker) -> list:
+    """Another region's policy: say so, point to that place's hotline, and give no Huize amount as theirs."""
+    dispatcher.utter_message(text=f"您问的是{place}的政策。" + policy.get().render("other_region"))
+    return _mid_form(tracker)
+
+
 class ActionAnswerFaq(Action):
     """Answer the FAQ key chosen by the ResponseSelector (or by a button), rendered from policy_kb.
 
@@ -39,9 +45,12 @@ class ActionAnswerFaq(Action):
         key = topics.faq_key(tracker.latest_message)
         if key is None:
             return ActionSuggestTopics().run(dispatcher, tracker, domain)
+        region = dialogue.other_region(topics.message_text(tracker.latest_message))
+        if region:
+            return say_other_region(dispatcher, region, tracker)
         if not tracker.active_loop:
             decision = dialogue.decide(
-                tracker.latest_message.get("text") or "", "faq", key, dict(tracker.slots), forms.today()
+                topics.message_text(tracker.latest_message), "faq", key, dict(tracker.slots), forms.today()
             )
             if decision is not None and decision.calc is not None:
                 return forms.start_events(dispatcher, decision)
@@ -49,6 +58,9 @@ class ActionAnswerFaq(Action):
                 return forms.answer_rule(dispatcher, decision)
         calculator = topics.CALCULATORS.get(key)
         buttons = [{"title": calculator[0], "payload": calculator[1]}] if calculator else []
+        buttons += [topics.topic_button(k) for k in topics.OVERVIEWS.get(key, [])]
+        if key == "overview_organiser":
+            buttons.append({"title": "帮我算算组织输出补贴", "payload": "/check_organiser_subsidy"})
         dispatcher.utter_message(text=policy.get().render(key), buttons=buttons)
         if tracker.active_loop:
             return _mid_form(tracker)
@@ -63,6 +75,20 @@ class ActionReply(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "out_of_scope":
+            text = topics.message_text(tracker.latest_message)
+            region = dialogue.other_region(text)
+            if region:
+                return say_other_region(dispatcher, region, tracker)
+            decision = (
+                None
+                if tracker.active_loop
+                else dialogue.decide(text, intent, None, dict(tracker.slots), forms.today())
+            )
+            if decision is not None and decision.calc is not None:
+                return forms.start_events(
+                    dispatcher, decision
+                )  # a case with many place names, not out of scope
         key = intent if intent in CHITCHAT else "fallback"
         if key == "fallback":
             return ActionSuggestTopics().run(dispatcher, tracker, domain)

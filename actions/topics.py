@@ -24,6 +24,20 @@ INTENT_TOPICS = {
 }
 
 
+# An overview answer: one line per measure, and a button into each
+OVERVIEWS = {
+    "overview_worker": [
+        "transport_subsidy",
+        "vocational_training_subsidy",
+        "public_service_post",
+        "startup_subsidy",
+        "startup_loan",
+        "yulu_plan",
+    ],
+    "overview_organiser": ["organiser_subsidy"],
+    "overview_employer": ["employer_subsidy", "poverty_workshop", "vocational_training_subsidy"],
+}
+
 # FAQ topics with a calculator: the button that starts it
 CALCULATORS = {
     "transport_subsidy": ("帮我算算能补多少", "/check_transport_subsidy"),
@@ -31,6 +45,13 @@ CALCULATORS = {
     "arbitration_deadline": ("帮我算最晚哪天申请", "/check_arbitration_deadline"),
     "unpaid_wages": ("帮我算仲裁期限", "/check_arbitration_deadline"),
 }
+
+
+def message_text(parse_data: dict[str, Any]) -> str:
+    """The worker's words for reading facts: the whole story when the channel sent Rasa only the
+    story's question (bot/splitting.py), else the text."""
+    story = (parse_data.get("metadata") or {}).get("story")
+    return story if isinstance(story, str) and story else (parse_data.get("text") or "")
 
 
 def topic_button(key: str) -> dict[str, str]:

@@ -1,8 +1,11 @@
 """The REST channel users talk to, at /webhooks/rest/webhook, with what phones actually send.
 
-Rasa's own RestInput is kept as it is (same URL, same JSON); this subclass adds three things:
-- a message that asks several numbered questions ("1.拖欠工资怎么办？2.车票能补多少？") is split and
-  each question answered in turn, under a short heading;
+Rasa's own RestInput is kept as it is (same URL, same JSON); this subclass adds:
+- spelling repair of domain terms (bot/spelling.py): Rasa reads the repaired text, the original is kept
+  in the metadata;
+- a message that asks several questions, numbered ("1.拖欠工资怎么办？2.车票能补多少？") or not ("…去哪告
+  还有就是我还能领交通补助不", bot/splitting.py), is split and each question answered in turn, under a
+  short heading; a long story is classified by its question, the story kept for the calculators;
 - empty, punctuation-only or emoji-only input becomes the `bad_input` intent, and input longer than
   MAX_CHARS becomes `bad_input` with problem=too_long; the original text is kept in the metadata so
   the transcript loses nothing;
@@ -25,7 +28,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import rasa_speedups
+from bot import rasa_speedups, spelling, splitting
 from policy_kb import kb as policy
 
 rasa_speedups.apply()  # Rasa imports this module at start-up (credentials.yml names the channel)
@@ -35,6 +38,7 @@ logger = logging.getLogger(__name__)
 MAX_CHARS = 500
 MAX_QUESTIONS = 3
 ORIGINAL_TEXT = "original_text"
+STORY_TEXT = "story"  # the whole message, when Rasa is sent only its question
 
 # "（1）" "(2)" "①" anywhere; "1." "2、" "3：" only at the start or after punctuation/space, and not
 # before a digit (so "1.2千" and a phone number stay whole)
@@ -85,6 +89,25 @@ def just_saved(agent: Any, sender: str) -> Any:
     return recent(sender) if recent else None
 
 
+def parser(agent: Any, sender: str) -> splitting.Parse | None:
+    """The NLU, for splitting a message, unless the sender is in the middle of a calculator: there a
+    message is an answer first, and its facts must not be cut apart (checked on the first parse only,
+    so a plain short message costs no tracker read)."""
+    if agent is None or not hasattr(agent, "parse_message"):
+        return None
+    checked: list[bool] = []
+
+    async def parse(text: str) -> dict:
+        if not checked:
+            checked.append(True)
+            tracker = await agent.tracker_store.retrieve(sender) if agent.tracker_store else None
+            if tracker is not None and tracker.active_loop_name:
+                raise splitting.Busy(sender)
+        return await agent.parse_message(text)
+
+    return parse
+
+
 def classify(text: Any) -> str | None:
     """'empty' or 'too_long' when the text cannot be understood as a question, else None."""
     if not isinstance(text, str) or not has_words(text):
@@ -125,6 +148,7 @@ class WorkerRestInput(RestInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WorkerRestInput:
         # Rasa builds its channels in the main process, before it forks the Sanic workers
         rasa_speedups.before_fork()
+        spelling.glossary()  # built once, shared by the workers
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -150,7 +174,8 @@ class WorkerRestInput(RestInput):
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
             if request.headers.get(TURN_INFO_REQUEST):
                 just_saved(request.app.ctx.agent, sender)  # forget a tracker saved by an earlier turn
-            replies = await self.handle(on_new_message, sender, text, metadata)
+            agent = request.app.ctx.agent
+            replies = await self.handle(on_new_message, sender, text, metadata, parser(agent, sender))
             # no reply at all means the action server failed: never leave the worker with silence
             failed = not replies
             if failed:
@@ -164,23 +189,40 @@ class WorkerRestInput(RestInput):
         return webhook
 
     async def handle(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], sender: str, text: Any, metadata: dict
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        sender: str,
+        text: Any,
+        metadata: dict,
+        parse: splitting.Parse | None = None,
     ) -> list[dict]:
         problem = classify(text)
         if problem:
             original = text if isinstance(text, str) else ""
             payload = f'/bad_input{{"problem":"{problem}"}}'
             return await self._ask(on_new_message, sender, payload, {**metadata, ORIGINAL_TEXT: original})
+        original = text
+        if not text.startswith("/"):
+            text = spelling.repair(text)
+        if text != original:
+            metadata = {**metadata, ORIGINAL_TEXT: original}
         questions = split_questions(text)
         if len(questions) == 1:
-            return await self._ask(on_new_message, sender, text, metadata)
+            turns = await splitting.plan(text, parse) if parse and not text.startswith("/") else []
+            if len(turns) == 1 and turns[0].story:
+                story = {**metadata, STORY_TEXT: turns[0].story, ORIGINAL_TEXT: original}
+                return await self._ask(on_new_message, sender, turns[0].text, story)
+            if len(turns) < 2:
+                return await self._ask(on_new_message, sender, text, metadata)
+            questions = [turn.text for turn in turns]
         replies: list[dict] = []
         for number, question in enumerate(questions, start=1):
-            answers = await self._ask(on_new_message, sender, question, {**metadata, ORIGINAL_TEXT: text})
+            answers = await self._ask(on_new_message, sender, question, {**metadata, ORIGINAL_TEXT: original})
             if answers:
+                heading = question if len(question) <= 30 else question[:29] + "…"
                 answers[0] = {
                     **answers[0],
-                    "text": f"【第{number}问】{question}\n" + (answers[0].get("text") or ""),
+                    "text": f"【第{number}问】{heading}\n" + (answers[0].get("text") or ""),
                 }
             replies += answers
         return replies

@@ -291,6 +291,24 @@ def evaluate_rasa(
         "training_seconds": seconds,
         "parse_ms_per_message": ms,
         "predicted": predicted,
+        "_model_path": str(model),
+    }
+
+
+def evaluate_repaired(ours: dict, pairs: list[tuple[str, str]]) -> dict:
+    """Our model on the text as the REST channel hands it to Rasa: after bot.spelling's repair."""
+    from bot import spelling
+
+    print("\n=== ours + spelling repair (as the REST channel sends the text)")
+    texts = [spelling.repair(t) for t, _ in pairs]
+    predicted, ms = predict_timed(Path(ours["_model_path"]), texts)
+    return {
+        **{k: v for k, v in ours.items() if not k.startswith("_")},
+        "id": "ours",
+        "name": ours["name"].removesuffix(", NLU alone") + " + spelling repair (bot/spelling.py), as served",
+        "training_seconds": None,
+        "parse_ms_per_message": ms,
+        "predicted": predicted,
     }
 
 
@@ -464,7 +482,11 @@ def main(argv: list[str] | None = None) -> None:
     texts = [t for t, _ in pairs]
     assert texts, "empty held-out set"
     with tempfile.TemporaryDirectory() as tmp:
-        systems = [evaluate_rasa("ours", args.name, args.config, pairs, Path(tmp), args.model)]
+        ours = evaluate_rasa(
+            "ours_nlu_only", args.name + ", NLU alone", args.config, pairs, Path(tmp), args.model
+        )
+        # the system as served first: the deltas compare it with the NLU alone and with each baseline
+        systems = [evaluate_repaired(ours, pairs), ours]
         if not args.skip_baselines:
             systems.append(
                 evaluate_rasa(
@@ -477,6 +499,8 @@ def main(argv: list[str] | None = None) -> None:
             )
             systems.append(evaluate_tfidf(training, pairs))
     ours_predicted = systems[0]["predicted"]
+    for system in systems:
+        system.pop("_model_path", None)
     report = compare(systems, pairs, training)
     REPORTS.mkdir(exist_ok=True)
     plot_confusion(

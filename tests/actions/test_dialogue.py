@@ -188,3 +188,33 @@ def test_the_domain_and_rules_come_from_the_specs():
     names = [r["rule"] for r in build.calculator_rules()["rules"]]
     assert len(names) == len(set(names))
     assert sum(1 for n in names if n.startswith("transport:")) >= 4
+
+
+@pytest.mark.parametrize(
+    "text, place",
+    [
+        ("大理那边的外出务工补贴是好多", "大理"),
+        ("贵州那边对贫困户有哪些补助", "贵州"),
+        ("四川凉山外出务工有哪样补贴", "凉山"),
+        ("在东莞打工 那边的最低工资好多", "东莞"),
+        ("宣威的公益岗补贴是好多", "宣威"),
+    ],
+)
+def test_another_regions_policy_is_recognised(text, place):
+    assert place in (dialogue.other_region(text) or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我在东莞打工 车费能补好多",
+        "去宁波打工有补贴不",
+        "浙江打工交通补助好多",
+        "我老公在昆明呈贡搬货 干了两个月 车票一百二 能补不",
+        "我们村组织了20个人去浙江 补助好多",
+        "娜姑镇有哪些补贴",
+        "交通补助好多",
+    ],
+)
+def test_a_huize_workers_own_case_is_not_another_region(text):
+    assert dialogue.other_region(text) is None

@@ -87,3 +87,29 @@ def test_too_long_and_empty_input(kb, dispatcher):
     run(ActionBadInput(), long, dispatcher)
     run(ActionBadInput(), empty, dispatcher)
     assert [m["text"] for m in dispatcher.messages] == [kb.render("too_long"), kb.render("bad_input")]
+
+
+def test_an_overview_has_a_button_into_each_measure(kb, dispatcher):
+    tracker = make_tracker(
+        {
+            "text": "贫困户总共有哪些补贴",
+            "intent": {"name": "faq", "confidence": 0.9},
+            "response_selector": selector("overview_worker"),
+        }
+    )
+    _, messages = run(ActionAnswerFaq(), tracker, dispatcher)
+    assert messages[0]["text"] == kb.render("overview_worker")
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert kb.answers["transport_subsidy"].title in titles and kb.answers["yulu_plan"].title in titles
+
+
+def test_another_regions_policy_gets_no_huize_amount(kb, dispatcher):
+    tracker = make_tracker(
+        {
+            "text": "大理那边的交通补助是好多",
+            "intent": {"name": "faq", "confidence": 0.9},
+            "response_selector": selector("transport_subsidy"),
+        }
+    )
+    _, messages = run(ActionAnswerFaq(), tracker, dispatcher)
+    assert "我只知道会泽县的政策" in messages[0]["text"] and "500元" not in messages[0]["text"]

@@ -100,3 +100,16 @@ def test_wechat_welcome_menu_leads_to_the_real_answer(gateway, kb):
     picked = transcript(app, openid)[2]
     assert picked["text"] == '/faq{"topic":"unpaid_wages"}' and picked["intent"] == "faq"
     assert json.loads(picked["actions"]) == ["action_answer_faq"]
+
+
+def test_a_misspelt_message_is_repaired_for_rasa_and_kept_as_typed_in_the_transcript(gateway, stack):
+    import requests
+
+    app, _ = gateway
+    sender = "e2e-" + uuid.uuid4().hex
+    app.test_client().post("/api/messages", json={"sender": sender, "message": "老板拖了公资 众裁要好久"})
+    assert transcript(app, sender)[0]["text"] == "老板拖了公资 众裁要好久"  # as the worker typed it
+    tracker = requests.get(f"{stack.rasa_url}/conversations/web:{sender}/tracker", timeout=30).json()
+    said = [e for e in tracker["events"] if e["event"] == "user"][-1]
+    assert said["text"] == "老板拖了工资 仲裁要好久"  # what the NLU read
+    assert said["metadata"]["original_text"] == "老板拖了公资 众裁要好久"
