@@ -139,8 +139,8 @@ def other_region(text: str) -> str | None:
     """The place, when a message asks about another region's policy ("昭通那边外出务工补贴是好多",
     "贵州那边的贫困户补助好多"); None for a Huize worker's own case ("在东莞打工 车费能补好多")."""
     text = intake.clean(text or "")
-    if not _POLICY_WORDS.search(text) or _own_case(text):
-        return None
+    if not _POLICY_WORDS.search(text) or _own_case(text) or _TIER_QUESTION.search(text):
+        return None  # "沾益算县外还是市内": which of Huize's tiers a place is
     place = parse_place(text)
     if place is None or place.is_ambiguous or place.tier == "in_county" or place.kind == "scope":
         return None
@@ -344,6 +344,13 @@ def decide(
         facts = read(TRANSPORT, text, intent, today)
         if facts.get("tier"):
             decision = Decision(TRANSPORT, facts)
+            decision.rule_line = True
+            return decision
+    # "景洪那边割胶 路费能补好多": his own trip's amount, asked with the place only
+    if _TRANSPORT_SPECIFIC.search(text) and _OWN_AMOUNT.search(text):
+        facts = read(TRANSPORT, text, intent, today)
+        if facts.get("tier") and not ORGANISER.enough(read(ORGANISER, text, intent, today), text):
+            decision = _start(TRANSPORT, text, intent, today)
             decision.rule_line = True
             return decision
     # 6. a case stated without the trigger words

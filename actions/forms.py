@@ -377,6 +377,12 @@ class ShowResult(Action, ABC):
         return show_result(dispatcher, self.calc, slots, slots.get("pending_case"))
 
 
+def say_other_region(dispatcher: CollectingDispatcher, place: str) -> list[EventType]:
+    """Another region's policy: say so, point to that place's hotline, and give no Huize amount as theirs."""
+    dispatcher.utter_message(text=f"您问的是{place}的政策。" + policy.get().render("other_region"))
+    return [SlotSet("last_topic", None)]
+
+
 def answer_rule(dispatcher: CollectingDispatcher, decision: dialogue.Decision) -> list[EventType]:
     """A rule question's own answer, and the cap of the place it names when it also asks how much."""
     for key in (decision.faq_key, *decision.more_keys):
@@ -436,8 +442,7 @@ class ActionTakeFacts(Action):
         intent = (message.get("intent") or {}).get("name")
         region = dialogue.other_region(topics.message_text(message))
         if region:
-            dispatcher.utter_message(text=f"您问的是{region}的政策。" + policy.get().render("other_region"))
-            return [SlotSet("last_topic", None)]
+            return say_other_region(dispatcher, region)
         decision = dialogue.decide(
             topics.message_text(message), intent, topics.faq_key(message), dict(tracker.slots), today()
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -14,6 +15,8 @@ from policy_kb import kb as policy
 # chitchat intents whose answer key is the intent's own name; these show the topic menu
 MENU_REPLIES = {"greet", "ask_capabilities", "out_of_scope"}
 CHITCHAT = MENU_REPLIES | {"goodbye", "thanks", "human_handoff"}
+# a question word in a message taken for a greeting: not a greeting
+_ASKS = re.compile(r".{4,}(咋|怎么|哪|什么|啥|吗|么|多少|好多|几|能不能|可不可以|有没有|[?？])")
 
 
 def _mid_form(tracker: Tracker) -> list:
@@ -21,12 +24,6 @@ def _mid_form(tracker: Tracker) -> list:
     if not tracker.active_loop:
         return [SlotSet("last_topic", None)]
     return [SlotSet("form_misses", (tracker.get_slot("form_misses") or 0) + 1)]
-
-
-def say_other_region(dispatcher: CollectingDispatcher, place: str, tracker: Tracker) -> list:
-    """Another region's policy: say so, point to that place's hotline, and give no Huize amount as theirs."""
-    dispatcher.utter_message(text=f"您问的是{place}的政策。" + policy.get().render("other_region"))
-    return _mid_form(tracker)
 
 
 class ActionAnswerFaq(Action):
@@ -47,7 +44,8 @@ class ActionAnswerFaq(Action):
             return ActionSuggestTopics().run(dispatcher, tracker, domain)
         region = dialogue.other_region(topics.message_text(tracker.latest_message))
         if region:
-            return say_other_region(dispatcher, region, tracker)
+            forms.say_other_region(dispatcher, region)
+            return _mid_form(tracker)
         if not tracker.active_loop:
             decision = dialogue.decide(
                 topics.message_text(tracker.latest_message), "faq", key, dict(tracker.slots), forms.today()
@@ -79,7 +77,8 @@ class ActionReply(Action):
             text = topics.message_text(tracker.latest_message)
             region = dialogue.other_region(text)
             if region:
-                return say_other_region(dispatcher, region, tracker)
+                forms.say_other_region(dispatcher, region)
+                return _mid_form(tracker)
             decision = (
                 None
                 if tracker.active_loop
@@ -90,6 +89,8 @@ class ActionReply(Action):
                     dispatcher, decision
                 )  # a case with many place names, not out of scope
         key = intent if intent in CHITCHAT else "fallback"
+        if key == "greet" and _ASKS.search(tracker.latest_message.get("text") or ""):
+            key = "fallback"  # "官司太复杂了 哪点有人帮忙" is a question, never answered with the greeting
         if key == "fallback":
             return ActionSuggestTopics().run(dispatcher, tracker, domain)
         buttons = topics.menu_buttons() if key in MENU_REPLIES else []

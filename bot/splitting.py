@@ -24,8 +24,8 @@ LONG = 40  # characters: a message this long may be a story with the question at
 
 # a connective starts a new question only at the start of a clause ("…去哪告 还有就是我还能领…")
 _CONNECTIVE = re.compile(
-    r"(?:^|(?<=[\s，,。；;！!？?]))我?(?:还有就是|还有个问题|还有一个问题|还有|另外|再问一下|再问下|再问个|"
-    r"顺便问一下|顺便问下|顺便问|以及|还想问一下|还想问问|还想问)"
+    r"(?:^|(?<=[\s，,。；;！!？?]))(?:还有就是|还有个问题|还有一个问题|还有(?=[\s，,那])|另外|再问一下|再问下|再问个|"
+    r"顺便问一下|顺便问下|顺便问|以及|我?还想问一下|我?还想问问|我?还想问|要是|如果)"
 )
 _SENTENCE_END = re.compile(r"(?<=[？?！!。；;])|(?<=呢)\s+")
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
@@ -66,7 +66,7 @@ def _is_question(label: str | None, confidence: float, text: str) -> bool:
 
 
 def parts_of(text: str) -> list[str]:
-    """The message cut at sentence ends and connectives (还有, 另外, 顺便问下…), connectives dropped."""
+    """The message cut at sentence ends and connectives (还有, 另外, 顺便问下, 要是…), connectives dropped."""
     pieces = []
     for sentence in _SENTENCE_END.split(text):
         pieces += _CONNECTIVE.split(sentence)

@@ -214,7 +214,14 @@ def test_another_regions_policy_is_recognised(text, place):
         "我们村组织了20个人去浙江 补助好多",
         "娜姑镇有哪些补贴",
         "交通补助好多",
+        "麒麟区算县外还是市内 补助是好多",
     ],
 )
 def test_a_huize_workers_own_case_is_not_another_region(text):
     assert dialogue.other_region(text) is None
+
+
+def test_the_trip_amount_asked_with_only_a_place_starts_the_calculator_with_its_cap():
+    decision = decide("西双版纳那边割胶 路费能补好多", "out_of_scope")
+    assert decision.calc.name == "transport" and decision.rule_line
+    assert decision.facts["tier"] == "in_province_out_of_county"

@@ -113,3 +113,11 @@ def test_another_regions_policy_gets_no_huize_amount(kb, dispatcher):
     )
     _, messages = run(ActionAnswerFaq(), tracker, dispatcher)
     assert "我只知道会泽县的政策" in messages[0]["text"] and "500元" not in messages[0]["text"]
+
+
+def test_a_question_taken_for_a_greeting_gets_the_closest_topics(kb, dispatcher):
+    tracker = make_tracker(
+        {"text": "官司太难打了 哪点有人帮我", "intent": {"name": "greet", "confidence": 0.8}}
+    )
+    _, messages = run(ActionReply(), tracker, dispatcher)
+    assert messages[0]["text"] != kb.render("greet") and kb.contacts["center"].phone in messages[0]["text"]
