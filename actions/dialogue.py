@@ -201,6 +201,12 @@ def rule_question(text: str) -> str | None:
     return keys[0] if keys else None
 
 
+def _without_rule_words(text: str) -> str:
+    for pattern, _ in _RULE_QUESTIONS:
+        text = pattern.sub(" ", text)
+    return re.sub(r"(一年|每年|今年|明年|去年|年年)", " ", text)
+
+
 def rule_questions(text: str) -> list[str]:
     """Every rule question a message asks ("在哪里报 要带哪些东西": where, and the documents)."""
     return [key for pattern, key in _RULE_QUESTIONS if pattern.search(text)]
@@ -288,7 +294,8 @@ def decide(
     rule_keys = rule_questions(text)
     rule_key = rule_keys[0] if rule_keys else None
     if rule_key and (asked is TRANSPORT or topic_calc is TRANSPORT or _TRANSPORT_SPECIFIC.search(text)):
-        facts = read(TRANSPORT, text, intent, today)
+        # the question's own words are not facts ("一年能领几次" is no 12 months of work)
+        facts = read(TRANSPORT, _without_rule_words(text), intent, today)
         if not {"ticket", "months"} & set(facts):
             # "在宣威打工 补好多 要交哪些材料": the rule's answer, and the cap of the place named
             place = {k: facts[k] for k in ("tier", "destination", "in_qujing") if k in facts}

@@ -225,3 +225,8 @@ def test_the_trip_amount_asked_with_only_a_place_starts_the_calculator_with_its_
     decision = decide("西双版纳那边割胶 路费能补好多", "out_of_scope")
     assert decision.calc.name == "transport" and decision.rule_line
     assert decision.facts["tier"] == "in_province_out_of_county"
+
+
+def test_the_words_of_a_rule_question_are_not_facts():
+    decision = decide("交通补助一年能领几次", "faq", "transport_once_a_year")
+    assert decision.calc is None and decision.faq_key == "transport_once_a_year"

@@ -23,4 +23,11 @@ QUESTIONS = {
     "vocational_training_subsidy": "参加职业技能培训有补贴吗",
     "skill_upgrade_subsidy": "技能提升补贴怎么领",
     "yulu_plan": "雨露计划补助多少",
+    "transport_documents": "报交通补助要带哪些材料",
+    "transport_where": "交通补助去哪个部门申请",
+    "transport_once_a_year": "交通补助一年能领几次",
+    "overview_worker": "建档立卡贫困户都有哪些补贴",
+    "overview_organiser": "组织劳动力外出务工的都有哪些奖补",
+    "overview_employer": "企业招贫困户上班都有哪些补贴",
+    "public_welfare_post": "公益性岗位是给哪些人的",
 }

@@ -151,3 +151,9 @@ def test_no_fact_is_written_outside_policy_kb():
         if PHONE_OR_AMOUNT.search(text):
             offenders.append(name)
     assert offenders == []
+
+
+def test_every_faq_key_has_an_end_to_end_question(kb):
+    from tests.e2e.questions import QUESTIONS
+
+    assert set(QUESTIONS) == set(kb.faq_keys())
