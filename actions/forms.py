@@ -32,8 +32,7 @@ from actions.calculators import (
     ask_action_name,
 )
 from policy_kb import kb as policy
-from policy_kb.calculators import transport
-from policy_kb.calculators.organiser import poor_tier as organiser_tier
+from policy_kb.calculators import organiser, transport
 from policy_kb.calculators.result import NOT_ELIGIBLE
 from policy_kb.understanding import parse_place
 
@@ -54,8 +53,8 @@ def problem(calc: Calculator, slot: str, value: Any, slots: dict) -> str | None:
             return message.format(v=policy.format_number(value))
     if slot == "stable" and slots.get("workers") and isinstance(value, int) and value > slots["workers"]:
         return f"还在岗的（{value}人）不能比输出的（{slots['workers']}人）多，请再说一下还在岗的人数。"
-    if slot == "dispute_date" and dt.date.fromisoformat(value) > today():
-        day = dt.date.fromisoformat(value)
+    day = dt.date.fromisoformat(value) if slot == "dispute_date" else None
+    if day is not None and day > today():
         return f"{day.year}年{day.month}月{day.day}日还没到。请说已经发生的日期，比如“9月1号”“上个月10号”。"
     return None
 
@@ -90,34 +89,13 @@ def echo_place(calc: Calculator, found: dict, old_destination: str | None) -> st
 
 
 def cap_line(slots: dict) -> str:
-    """The cap of the place understood, with the 县/市 conflict for 曲靖市 outside 会泽县."""
-    kb = policy.get()
-    tier = slots["tier"]
-    cap = kb.value(f"transport_subsidy.cap.{tier}", today())
-    where = slots.get("destination") or transport.TIER_NAMES[tier]
-    line = f"{where}按{transport.TIER_NAMES[tier]}算，交通补助最高{policy.format_number(cap)}元（车票低于上限按票价补）。"
-    if tier == "in_province_out_of_county" and slots.get("in_qujing"):
-        qa_cap = kb.value("transport_subsidy.cap.in_county", today())
-        line += (
-            f"曲靖市内、会泽县外的，县里的问答按“市内”算，最高{policy.format_number(qa_cap)}元，"
-            f"以哪个为准请打{kb.contacts['center'].phone}问。"
-        )
-    return line
+    return transport.cap_sentence(slots["tier"], slots.get("destination"), slots.get("in_qujing"), today())
 
 
 def organiser_line(slots: dict) -> str | None:
-    """The per-worker amount for 建档立卡 workers sent to the place understood."""
     if slots.get("workers_poor") is False or slots.get("groups"):
         return None
-    kb = policy.get()
-    tier = slots["tier"]
-    per = kb.value(f"organiser_subsidy.per_worker.{organiser_tier(tier)}", today())
-    months = kb.value("organiser_subsidy.min_contract_months", today())
-    where = slots.get("destination") or transport.TIER_NAMES[tier]
-    return (
-        f"组织建档立卡贫困劳动力到{where}（{transport.TIER_NAMES[tier]}），干满{policy.format_number(months)}个月的"
-        f"每人补{policy.format_number(per)}元。"
-    )
+    return organiser.per_worker_sentence(slots["tier"], slots.get("destination"), today())
 
 
 def decided(calc: Calculator, slots: dict) -> bool:
@@ -377,10 +355,9 @@ class ShowResult(Action, ABC):
         return show_result(dispatcher, self.calc, slots, slots.get("pending_case"))
 
 
-def say_other_region(dispatcher: CollectingDispatcher, place: str) -> list[EventType]:
+def say_other_region(dispatcher: CollectingDispatcher, place: str) -> None:
     """Another region's policy: say so, point to that place's hotline, and give no Huize amount as theirs."""
     dispatcher.utter_message(text=f"您问的是{place}的政策。" + policy.get().render("other_region"))
-    return [SlotSet("last_topic", None)]
 
 
 def answer_rule(dispatcher: CollectingDispatcher, decision: dialogue.Decision) -> list[EventType]:
@@ -392,6 +369,46 @@ def answer_rule(dispatcher: CollectingDispatcher, decision: dialogue.Decision) -
     return [SlotSet("last_topic", "transport_subsidy")]
 
 
+def suggest(dispatcher: CollectingDispatcher, message: dict) -> None:
+    """Not understood: say so, offer the closest topics as buttons, give the phones. No guess."""
+    keys = topics.closest_topics(message)
+    dispatcher.utter_message(
+        text=policy.get().render("fallback"), buttons=[topics.topic_button(k) for k in keys]
+    )
+
+
+def miss_events(tracker: Tracker) -> list[EventType]:
+    """In the middle of a calculator, a message that filled nothing counts towards "还要接着算吗？"."""
+    if not tracker.active_loop:
+        return [SlotSet("last_topic", None)]
+    return [SlotSet(MISSES, (tracker.get_slot(MISSES) or 0) + 1)]
+
+
+def route(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    intent: str | None,
+    key: str | None,
+    rules: bool = True,
+) -> list[EventType] | None:
+    """What a message outside the plain answer is: another region's policy, a calculator case (started),
+    or a rule question (answered, unless `rules` is False). None when it is none of these."""
+    message = tracker.latest_message or {}
+    text = topics.message_text(message)
+    region = dialogue.other_region(text)
+    if region:
+        say_other_region(dispatcher, region)
+        return miss_events(tracker)
+    if tracker.active_loop:
+        return None
+    decision = dialogue.decide(text, intent, key, dict(tracker.slots), today())
+    if decision is not None and decision.calc is not None:
+        return start_events(dispatcher, decision)
+    if decision is not None and decision.faq_key and rules:
+        return answer_rule(dispatcher, decision)
+    return None
+
+
 def answer_as_is(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Answer the latest message without any calculator: its FAQ, or the closest topics."""
     message = tracker.latest_message or {}
@@ -400,10 +417,7 @@ def answer_as_is(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Eve
     if intent == "faq" and key:
         dispatcher.utter_message(text=policy.get().render(key))
         return []
-    keys = topics.closest_topics(message)
-    dispatcher.utter_message(
-        text=policy.get().render("fallback"), buttons=[topics.topic_button(k) for k in keys]
-    )
+    suggest(dispatcher, message)
     return []
 
 
@@ -440,21 +454,11 @@ class ActionTakeFacts(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
-        region = dialogue.other_region(topics.message_text(message))
-        if region:
-            return say_other_region(dispatcher, region)
-        decision = dialogue.decide(
-            topics.message_text(message), intent, topics.faq_key(message), dict(tracker.slots), today()
-        )
-        if decision is not None and decision.faq_key:
-            return answer_rule(dispatcher, decision)
-        if decision is not None:
-            return start_events(dispatcher, decision)
+        events = route(dispatcher, tracker, intent, topics.faq_key(message))
+        if events is not None:
+            return events
         if intent == "stop":
             dispatcher.utter_message(text=policy.get().render("form_exit"), buttons=topics.menu_buttons())
-            return [SlotSet("last_topic", None)]
-        keys = topics.closest_topics(message)
-        dispatcher.utter_message(
-            text=policy.get().render("fallback"), buttons=[topics.topic_button(k) for k in keys]
-        )
+        else:
+            suggest(dispatcher, message)
         return [SlotSet("last_topic", None)]

@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import dialogue, forms, topics
+from actions import forms, topics
 from policy_kb import kb as policy
 
 # chitchat intents whose answer key is the intent's own name; these show the topic menu
@@ -17,13 +17,6 @@ MENU_REPLIES = {"greet", "ask_capabilities", "out_of_scope"}
 CHITCHAT = MENU_REPLIES | {"goodbye", "thanks", "human_handoff"}
 # a question word in a message taken for a greeting: not a greeting
 _ASKS = re.compile(r".{4,}(咋|怎么|哪|什么|啥|吗|么|多少|好多|几|能不能|可不可以|有没有|[?？])")
-
-
-def _mid_form(tracker: Tracker) -> list:
-    """In the middle of a calculator, a message that filled nothing counts towards "还要接着算吗？"."""
-    if not tracker.active_loop:
-        return [SlotSet("last_topic", None)]
-    return [SlotSet("form_misses", (tracker.get_slot("form_misses") or 0) + 1)]
 
 
 class ActionAnswerFaq(Action):
@@ -42,18 +35,9 @@ class ActionAnswerFaq(Action):
         key = topics.faq_key(tracker.latest_message)
         if key is None:
             return ActionSuggestTopics().run(dispatcher, tracker, domain)
-        region = dialogue.other_region(topics.message_text(tracker.latest_message))
-        if region:
-            forms.say_other_region(dispatcher, region)
-            return _mid_form(tracker)
-        if not tracker.active_loop:
-            decision = dialogue.decide(
-                topics.message_text(tracker.latest_message), "faq", key, dict(tracker.slots), forms.today()
-            )
-            if decision is not None and decision.calc is not None:
-                return forms.start_events(dispatcher, decision)
-            if decision is not None and decision.faq_key:
-                return forms.answer_rule(dispatcher, decision)
+        events = forms.route(dispatcher, tracker, "faq", key)
+        if events is not None:
+            return events
         calculator = topics.CALCULATORS.get(key)
         buttons = [{"title": calculator[0], "payload": calculator[1]}] if calculator else []
         buttons += [topics.topic_button(k) for k in topics.OVERVIEWS.get(key, [])]
@@ -61,7 +45,7 @@ class ActionAnswerFaq(Action):
             buttons.append({"title": "帮我算算组织输出补贴", "payload": "/check_organiser_subsidy"})
         dispatcher.utter_message(text=policy.get().render(key), buttons=buttons)
         if tracker.active_loop:
-            return _mid_form(tracker)
+            return forms.miss_events(tracker)
         return [SlotSet("last_topic", key)]
 
 
@@ -74,20 +58,10 @@ class ActionReply(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent == "out_of_scope":
-            text = topics.message_text(tracker.latest_message)
-            region = dialogue.other_region(text)
-            if region:
-                forms.say_other_region(dispatcher, region)
-                return _mid_form(tracker)
-            decision = (
-                None
-                if tracker.active_loop
-                else dialogue.decide(text, intent, None, dict(tracker.slots), forms.today())
-            )
-            if decision is not None and decision.calc is not None:
-                return forms.start_events(
-                    dispatcher, decision
-                )  # a case with many place names, not out of scope
+            # another region's policy, or a case with many place names: not out of scope
+            events = forms.route(dispatcher, tracker, intent, None, rules=False)
+            if events is not None:
+                return events
         key = intent if intent in CHITCHAT else "fallback"
         if key == "greet" and _ASKS.search(tracker.latest_message.get("text") or ""):
             key = "fallback"  # "官司太复杂了 哪点有人帮忙" is a question, never answered with the greeting
@@ -95,7 +69,7 @@ class ActionReply(Action):
             return ActionSuggestTopics().run(dispatcher, tracker, domain)
         buttons = topics.menu_buttons() if key in MENU_REPLIES else []
         dispatcher.utter_message(text=policy.get().render(key), buttons=buttons)
-        return _mid_form(tracker)
+        return forms.miss_events(tracker)
 
 
 class ActionSuggestTopics(Action):
@@ -105,11 +79,8 @@ class ActionSuggestTopics(Action):
         return "action_suggest_topics"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        keys = topics.closest_topics(tracker.latest_message)
-        dispatcher.utter_message(
-            text=policy.get().render("fallback"), buttons=[topics.topic_button(k) for k in keys]
-        )
-        return _mid_form(tracker)
+        forms.suggest(dispatcher, tracker.latest_message)
+        return forms.miss_events(tracker)
 
 
 class ActionBadInput(Action):

@@ -147,8 +147,8 @@ class WorkerRestInput(RestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WorkerRestInput:
         # Rasa builds its channels in the main process, before it forks the Sanic workers
+        spelling.prepare()  # built once, before the fork and its gc.freeze(), shared by the workers
         rasa_speedups.before_fork()
-        spelling.glossary()  # built once, shared by the workers
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -203,6 +203,13 @@ def _repair_terms(text: str) -> str:
     return "".join(out)
 
 
+def prepare() -> None:
+    """Build the glossary and the word list now (in Rasa's main process, before it forks the workers),
+    not on a worker's first message."""
+    glossary()
+    _known_words()
+
+
 def repair(text: str) -> str:
     """The text Rasa should read: normalised, abbreviations spelled out, misspelt domain terms repaired."""
     text = normalise(text)
@@ -210,4 +217,4 @@ def repair(text: str) -> str:
     return _repair_terms(text)
 
 
-__all__ = ["ABBREVIATIONS", "glossary", "normalise", "repair"]
+__all__ = ["ABBREVIATIONS", "glossary", "normalise", "prepare", "repair"]

@@ -125,7 +125,7 @@ def _poor(case: OrganiserCase, as_of: dt.date) -> Result:
     if case.groups:
         _poor_groups(kb, case, as_of, min_months, result)
     else:
-        per_worker = kb.value(f"organiser_subsidy.per_worker.{poor_tier(case.tier)}", as_of)
+        per_worker = kb.value(f"organiser_subsidy.per_worker.{_poor_tier(case.tier)}", as_of)
         counted = case.stable if case.stable is not None and case.stable <= case.workers else case.workers
         result.amount = per_worker * counted
         where = f"（{case.destination}）" if case.destination else ""
@@ -149,7 +149,7 @@ def _poor_groups(kb, case: OrganiserCase, as_of: dt.date, min_months: float, res
     """Each destination at its own rate; those who left before the minimum months are not counted."""
     total, parts = 0, []
     for group in case.groups:
-        per_worker = kb.value(f"organiser_subsidy.per_worker.{poor_tier(group.tier)}", as_of)
+        per_worker = kb.value(f"organiser_subsidy.per_worker.{_poor_tier(group.tier)}", as_of)
         amount = per_worker * group.stayed
         left = f"（{group.count}人走了{group.left}人）" if group.left else ""
         result.arithmetic.append(
@@ -162,7 +162,16 @@ def _poor_groups(kb, case: OrganiserCase, as_of: dt.date, min_months: float, res
     result.amount = total
 
 
-def poor_tier(tier: str) -> str:
+def per_worker_sentence(tier: str, destination: str | None, as_of: dt.date) -> str:
+    """The per-worker amount for 建档立卡 workers sent to one place, said before a calculation."""
+    kb = policy.get()
+    per = kb.value(f"organiser_subsidy.per_worker.{_poor_tier(tier)}", as_of)
+    months = policy.format_number(kb.value("organiser_subsidy.min_contract_months", as_of))
+    where = destination or TIER_NAMES[tier]
+    return f"组织建档立卡贫困劳动力到{where}（{TIER_NAMES[tier]}），干满{months}个月的每人补{yuan(per)}。"
+
+
+def _poor_tier(tier: str) -> str:
     # the per-worker subsidy names the middle tier 县外 (转移); the gazetteer calls it 县外省内
     return "out_of_county" if tier == "in_province_out_of_county" else tier
 

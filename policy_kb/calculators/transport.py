@@ -115,6 +115,21 @@ def calculate(case: TransportCase, as_of: dt.date | None = None) -> Result:
     return result
 
 
+def cap_sentence(tier: str, destination: str | None, in_qujing: bool | None, as_of: dt.date) -> str:
+    """The cap of one place, said before a calculation; for 曲靖市 outside 会泽县 the Q&A's lower one too."""
+    kb = policy.get()
+    cap = kb.value(f"transport_subsidy.cap.{tier}", as_of)
+    where = destination or TIER_NAMES[tier]
+    line = f"{where}按{TIER_NAMES[tier]}算，交通补助最高{yuan(cap)}（车票低于上限按票价补）。"
+    if tier == "in_province_out_of_county" and in_qujing:
+        qa_cap = kb.value("transport_subsidy.cap.in_county", as_of)
+        line += (
+            f"曲靖市内、会泽县外的，县里的问答按“市内”算，最高{yuan(qa_cap)}，"
+            f"以哪个为准请打{kb.contacts['center'].phone}问。"
+        )
+    return line
+
+
 def _sum_line(ticket: float, tier_name: str, cap: float) -> str:
     if ticket > cap:
         return f"车票{yuan(ticket)}，{tier_name}上限{yuan(cap)}，超过上限按上限补：{yuan(cap)}"
