@@ -75,7 +75,8 @@ def ask_action_name(calc: Calculator, slot: str) -> str:
 
 
 YES_NO = (("是", "/affirm"), ("不是", "/deny"))
-TIERS = (("省外", "省外"), ("县外省内", "县外省内"), ("县内", "县内"))
+# the place buttons: a worker's words as titles, the documents' words (which parse_place reads) as payloads
+TIERS = (("外省", "省外"), ("云南其他地方", "县外省内"), ("会泽县里", "县内"))
 
 
 def _n(value: Any) -> str:
@@ -96,6 +97,7 @@ def transport_case(slots: dict) -> transport.TransportCase:
         organised=slots.get("organised"),
         claimed_this_year=slots.get("claimed_this_year"),
         ticket_legs=tuple(slots.get("ticket_legs") or ()),
+        months_bound=slots.get("months_bound"),
     )
 
 
@@ -141,7 +143,7 @@ TRANSPORT = Calculator(
         Question(
             "tier",
             "在哪里打工？说地名就行，比如“广东东莞”“昆明”“宣威”“娜姑”。",
-            "补多少要看去哪里：请回复省份或城市，比如“浙江”“昆明”，或者直接选“省外 / 县外省内 / 县内”。",
+            "补多少要看去哪里：请回复省份或城市，比如“浙江”“昆明”，或者直接选“外省 / 云南其他地方 / 会泽县里”。",
             TIERS,
         ),
         Question(
@@ -193,6 +195,7 @@ def organiser_case(slots: dict) -> organiser.OrganiserCase:
         months=slots.get("months"),
         stable=slots.get("stable"),
         groups=tuple(organiser.Group(**g) for g in slots.get("groups") or ()),
+        months_bound=slots.get("months_bound"),
     )
 
 
@@ -229,7 +232,7 @@ ORGANISER = Calculator(
     name="organiser",
     title="组织输出补贴",
     intent="check_organiser_subsidy",
-    topics=("organiser_subsidy",),
+    topics=("organiser_subsidy", "organiser_reward"),
     words=re.compile(r"组织|输出|以奖代补|奖励|补助|补贴|经纪人"),
     questions=(
         Question(
@@ -253,7 +256,7 @@ ORGANISER = Calculator(
         Question(
             "tier",
             "输出到哪里务工？说地名就行，比如“浙江”“昆明”“宣威”；去了几个地方的，分开说各去了几个人。",
-            "补多少要看去哪里：请回复省份或城市，或者选“省外 / 县外省内 / 县内”。",
+            "补多少要看去哪里：请回复省份或城市，或者选“外省 / 云南其他地方 / 会泽县里”。",
             TIERS,
         ),
         Question(
@@ -265,7 +268,7 @@ ORGANISER = Calculator(
         Question(
             "months",
             "他们在那边履行劳动合同满几个月了？",
-            "要干满几个月才能申请，请回复月数，比如“3个月”“半年”。",
+            "要干满几个月才能申请，请回复月数，比如“4个月”“半年”。",
             limit=(0, 120, "{v}个月看着不对。请回复在那边干了几个月，比如“5个月”“半年”。"),
         ),
         Question(
@@ -346,6 +349,7 @@ HELPER_SLOTS = (
     "return_ticket",
     "groups",
     "still_employed",
+    "months_bound",
 )
 STATE_SLOTS = (
     "form_misses",
@@ -378,6 +382,7 @@ class Rules:
     interruptions: dict[str, str] = field(
         default_factory=lambda: {
             "faq": "action_answer_faq",
+            "ask_details": "action_answer_details",
             "human_handoff": "action_reply",
             "greet": "action_reply",
             "thanks": "action_reply",

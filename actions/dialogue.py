@@ -8,7 +8,7 @@
   case with the new facts, and what changed, said first;
 - a new person ("那我兄弟呢"): the same calculator from scratch;
 - a "yes" or facts right after a calculator-type answer: that calculator;
-- a case stated without the trigger words ("贫困户 广州打工 3个月 票价380"): the calculator it belongs to;
+- a case stated without the trigger words ("贫困户 广州打工 4个月 票价380"): the calculator it belongs to;
 - None: nothing fits (the caller offers the closest topics, never the greeting).
 
 A forwarded message with two people's cases starts the first and keeps the second (`pending`) for after
@@ -73,6 +73,7 @@ _RULE_QUESTIONS = (
 _TRANSPORT_SPECIFIC = re.compile(r"交通|车费|车票|路费|票价|报车|车补|买票|坐车|班车|火车|汽车票|jt|jiaotong")
 _ORGANISER_RULE = re.compile(
     r"(要|得|需要)(组织|输出|带)(好多|多少|几个)|好多人才|多少人才|几个人才|什么条件|哪样条件|啥条件|标准"
+    r"|(有|给)(什么|哪样|啥子?|哪些|些啥)(奖励|奖补|补贴|补助|政策|鼓励)"
 )
 _OWN_AMOUNT = re.compile(
     r"(能|可以|可)(补|领|拿|报|申请)(好多|多少|几多)|(补|拿|领|报)(好多|多少)|算(一下|下|哈|算)|帮我算|咋个算|怎么算"
@@ -333,7 +334,9 @@ def decide(
         asked = _prefer_organiser(asked, text)
         workers = read(ORGANISER, text, intent, today).get("workers")
         if asked is ORGANISER and _ORGANISER_RULE.search(text) and not workers:
-            return Decision(None, faq_key="organiser_subsidy")  # "要组织好多人才有奖励": the rule
+            # "要组织好多人才有奖励", "组织非建档立卡的有什么奖励": the rule, 建档立卡 or 以奖代补
+            poor = read(ORGANISER, text, intent, today).get("workers_poor")
+            return Decision(None, faq_key="organiser_reward" if poor is False else "organiser_subsidy")
         decision = _start(asked, text, intent, today)
         _rule_first(decision, text)
         return decision

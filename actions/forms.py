@@ -53,15 +53,32 @@ def problem(calc: Calculator, slot: str, value: Any, slots: dict) -> str | None:
             return message.format(v=policy.format_number(value))
     if slot == "stable" and slots.get("workers") and isinstance(value, int) and value > slots["workers"]:
         return f"还在岗的（{value}人）不能比输出的（{slots['workers']}人）多，请再说一下还在岗的人数。"
+    if slot == "months":
+        why = about_threshold(calc, value, slots)
+        if why:
+            return why
     day = dt.date.fromisoformat(value) if slot == "dispute_date" else None
     if day is not None and day > today():
         return f"{day.year}年{day.month}月{day.day}日还没到。请说已经发生的日期，比如“9月1号”“上个月10号”。"
     return None
 
 
+def about_threshold(calc: Calculator, value: Any, slots: dict) -> str | None:
+    """ "快三个月了" when 3 months is the rule: maybe a few days short, so ask instead of guessing."""
+    form_key = intake.MONTHS_THRESHOLD.get(calc.form)
+    if slots.get("months_bound") != "about" or form_key is None or not isinstance(value, int | float):
+        return None
+    threshold = policy.get().value(form_key, today())
+    if threshold is None or not threshold <= value < threshold + 1:
+        return None
+    need = policy.format_number(threshold)
+    return f"您说大概{policy.format_number(value)}个月：是已经干满{need}个月了，还是还差几天？请回“满了”或者“还差5天”这样。"
+
+
 def usable(calc: Calculator, found: dict, slots: dict) -> tuple[dict, list[str]]:
     """The facts that can be used, and the re-asks for those that cannot."""
-    good, problems = {}, []
+    found = dict(found)
+    good, problems = {}, list(found.pop(intake.PROBLEMS, None) or [])
     merged = {**slots, **found}
     for slot, value in found.items():
         why = problem(calc, slot, value, merged)
@@ -71,6 +88,8 @@ def usable(calc: Calculator, found: dict, slots: dict) -> tuple[dict, list[str]]
             good[slot] = value
     if "ticket" not in good:
         good.pop("ticket_legs", None)
+    if "months" not in good:
+        good.pop("months_bound", None)
     return good, problems
 
 
@@ -318,7 +337,10 @@ def show_result(
     dispatcher: CollectingDispatcher, calc: Calculator, slots: dict, pending: dict | None
 ) -> list[EventType]:
     result = calc.calculate(slots, today())
-    dispatcher.utter_message(text=result.render(), buttons=topics.menu_buttons()[:3])
+    *first, last = result.bubbles()
+    for bubble in first:
+        dispatcher.utter_message(text=bubble)
+    dispatcher.utter_message(text=last, buttons=topics.menu_buttons()[:3])
     kept = {k: slots.get(k) for k in [*calc.slots, *HELPER_SLOTS] if slots.get(k) is not None}
     case = {"calc": calc.name, "slots": kept, "at": dialogue.now()}
     events: list[EventType] = [*clear_events(), SlotSet("last_case", case), SlotSet("last_topic", None)]
@@ -363,10 +385,11 @@ def say_other_region(dispatcher: CollectingDispatcher, place: str) -> None:
 def answer_rule(dispatcher: CollectingDispatcher, decision: dialogue.Decision) -> list[EventType]:
     """A rule question's own answer, and the cap of the place it names when it also asks how much."""
     for key in (decision.faq_key, *decision.more_keys):
-        dispatcher.utter_message(text=policy.get().render(key))
+        topics.say_answer(dispatcher, key, {"text": "a question"}, buttons=False)
     if decision.facts.get("tier"):
         dispatcher.utter_message(text=cap_line(decision.facts))
-    return [SlotSet("last_topic", "transport_subsidy")]
+    key = decision.faq_key or ""
+    return [SlotSet("last_topic", "transport_subsidy" if key.startswith("transport") else key)]
 
 
 def suggest(dispatcher: CollectingDispatcher, message: dict) -> None:
@@ -415,8 +438,8 @@ def answer_as_is(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Eve
     key = topics.faq_key(message)
     intent = (message.get("intent") or {}).get("name")
     if intent == "faq" and key:
-        dispatcher.utter_message(text=policy.get().render(key))
-        return []
+        topics.say_answer(dispatcher, key, message)
+        return [SlotSet("last_topic", key)]
     suggest(dispatcher, message)
     return []
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from policy_kb import kb as policy
 from policy_kb.understanding import (
     parse_amount,
     parse_amounts,
@@ -18,6 +19,7 @@ from policy_kb.understanding import (
     parse_months,
     parse_place,
 )
+from policy_kb.understanding.numbers import NUM, number_value
 
 YES_INTENTS = {"affirm"}
 NO_INTENTS = {"deny"}
@@ -184,6 +186,42 @@ def read_groups(text: str, groups: list | None = None) -> list | None:
     return None
 
 
+# the thresholds a bare "满了" or "还差5天" answers (the months question asked whether they were reached)
+MONTHS_THRESHOLD = {
+    "transport_form": "transport_subsidy.min_stable_months",
+    "organiser_form": "organiser_subsidy.min_contract_months",
+}
+_FULL = re.compile(
+    r"^(?:已经|早就|早)?\s*(?:干)?\s*(?:满|够|到)\s*(?:了|啦|的)?\s*[。!！~]*$|^(?:满了|够了|到了|超过了|过了)"
+)
+_SHORT = re.compile(rf"(?:还)?差\s*(?P<n>{NUM}|几|一两|两三)\s*天")
+
+
+def months_facts(text: str, form: str, requested: str | None, today: dt.date) -> dict:
+    """months and how they were said (months_bound: below / about / at_least / None).
+
+    "不到三个月" → 3, below; "快三个月了" → 3, about (asked); "还差5天满三个月" → 2.83. After the question
+    whether the threshold was reached: "满了" → the threshold, "还差5天" → 5 days short of it."""
+    threshold = policy.get().value(MONTHS_THRESHOLD[form], today) if form in MONTHS_THRESHOLD else None
+    stripped = text.strip()
+    if requested == "months" and threshold is not None:
+        if _FULL.search(stripped):
+            return {"months": float(threshold), "months_bound": None}
+        short = _SHORT.search(stripped)
+        if short and not re.search(r"满|够|到", stripped[short.end() :]):
+            n = number_value(short["n"]) if short["n"] not in ("几", "一两", "两三") else None
+            if n is None:
+                return {"months": float(threshold), "months_bound": "below"}
+            return {"months": round(threshold - n[0] / 30, 2), "months_bound": None}
+    q = _last_said(text, parse_months) or parse_months(text)
+    if q is None:
+        return {}
+    if q.short_days:
+        return {"months": round(q.value - q.short_days / 30, 2), "months_bound": None}
+    bound = q.bound if q.bound in ("below", "about") else None
+    return {"months": float(q.value), "months_bound": bound}
+
+
 def _months_of_group_text(text: str):
     """The shortest time worked among those still working (a leaver's "干了一个月" is not counted)."""
     values = [parse_months(c) for c in clauses(text) if not _LEFT.search(c)]
@@ -254,9 +292,7 @@ def transport_facts(text: str, intent: str | None, requested: str | None, today:
     if poor is not None:
         found["registered_poor"] = poor
     found.update(_place(_last_said_text(text, parse_place) or text, requested))
-    months = _last_said(text, parse_months) or parse_months(text)
-    if months is not None:
-        found["months"] = float(months.value)
+    found.update(months_facts(text, "transport_form", requested, today))
     if requested == "ticket" and not _TICKET_CUE.search(text) and intent != "faq" and not _ASKS.search(text):
         text_for_ticket = text + " 车票"  # the question was the ticket: a bare figure is its price
     else:
@@ -307,11 +343,10 @@ def organiser_facts(
     found.update(_place(_last_said_text(text, parse_place) or text, requested))
     if _LEFT.search(text):  # a leaver's "干了一个月就跑回来了" is not the group's time
         months = _months_of_group_text(text)
+        if months is not None:
+            found["months"] = float(months)
     else:
-        months_q = _last_said(text, parse_months) or parse_months(text)
-        months = months_q.value if months_q is not None else None
-    if months is not None:
-        found["months"] = float(months)
+        found.update(months_facts(text, "organiser_form", requested, today))
     found.update(_head_counts(text, requested, known))
     return _answer_to_question(found, text, intent, requested)
 
@@ -393,6 +428,8 @@ def arbitration_facts(text: str, intent: str | None, requested: str | None, toda
     parsed = _last_said(text, lambda clause: parse_date(clause, today)) or parse_date(text, today)
     if parsed is None:
         return found
+    if parsed.problem:  # "4月31号": said back and asked again, never read as another day
+        return {**found, PROBLEMS: [f"{parsed.problem}，请再说一下是哪一天，比如“4月30号”“上个月10号”。"]}
     note = parsed.note or ("大概的日期" if parsed.approximate else "")
     # said back only when the worker's words were not already a plain date
     understood = f"{parsed.text_understood}，{note}" if note else None
@@ -418,6 +455,8 @@ def _answer_to_question(found: dict, text: str, intent: str | None, requested: s
             found[requested] = int(number) if requested in {"workers", "stable"} else number
     return found
 
+
+PROBLEMS = "_problems"  # what a message said that cannot be used, for the form to say back
 
 FORMS = {
     "transport_form": transport_facts,

@@ -38,14 +38,35 @@ class ActionAnswerFaq(Action):
         events = forms.route(dispatcher, tracker, "faq", key)
         if events is not None:
             return events
-        calculator = topics.CALCULATORS.get(key)
-        buttons = [{"title": calculator[0], "payload": calculator[1]}] if calculator else []
-        buttons += [topics.topic_button(k) for k in topics.OVERVIEWS.get(key, [])]
-        if key == "overview_organiser":
-            buttons.append({"title": "帮我算算组织输出补贴", "payload": "/check_organiser_subsidy"})
-        dispatcher.utter_message(text=policy.get().render(key), buttons=buttons)
+        topics.say_answer(dispatcher, key, tracker.latest_message or {})
         if tracker.active_loop:
             return forms.miss_events(tracker)
+        return [SlotSet("last_topic", key)]
+
+
+class ActionAnswerDetails(Action):
+    """ "看详细" (a button, or "详细说说" typed): the second bubble of the answer asked about, or of the last
+    answer given. An answer without details says so and offers the phones."""
+
+    def name(self) -> str:
+        return "action_answer_details"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        kb = policy.get()
+        key = next(tracker.get_latest_entity_values("topic"), None) or tracker.get_slot("last_topic")
+        if key not in kb.answers:
+            return ActionSuggestTopics().run(dispatcher, tracker, domain)
+        details = kb.details(key)
+        if not details:
+            center, hotline = kb.contacts["center"], kb.contacts["hotline"]
+            details = (
+                f"上面就是{kb.answers[key].title}的全部内容。还想问细的，"
+                f"打{center.short_name}{center.phone}或{hotline.phone}。"
+            )
+        buttons = [b for b in topics.answer_buttons(key) if b["title"] != policy.DETAILS_BUTTON]
+        dispatcher.utter_message(text=details, buttons=buttons)
+        if tracker.active_loop:
+            return []
         return [SlotSet("last_topic", key)]
 
 

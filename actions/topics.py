@@ -38,6 +38,18 @@ OVERVIEWS = {
     "overview_employer": ["employer_subsidy", "poverty_workshop", "vocational_training_subsidy"],
 }
 
+# answers that lead to each other (a button under each)
+RELATED = {
+    "organiser_subsidy": ["organiser_reward"],
+    "organiser_reward": ["organiser_subsidy"],
+    "public_welfare_post": ["public_service_post"],
+    "zero_employment_household": ["public_welfare_post"],
+    "employer_subsidy": ["employer_insurance_subsidy"],
+    "employer_insurance_subsidy": ["employer_subsidy"],
+    "vocational_training_subsidy": ["free_training"],
+    "free_training": ["vocational_training_subsidy"],
+}
+
 # FAQ topics with a calculator: the button that starts it
 CALCULATORS = {
     "transport_subsidy": ("帮我算算能补多少", "/check_transport_subsidy"),
@@ -57,6 +69,49 @@ def message_text(parse_data: dict[str, Any]) -> str:
 def topic_button(key: str) -> dict[str, str]:
     """A quick-reply chip that asks for one FAQ answer, whatever the NLU would make of its title."""
     return {"title": policy.get().answers[key].title, "payload": f'/faq{{"topic":"{key}"}}'}
+
+
+def details_button(key: str) -> list[dict[str, str]]:
+    """ "看详细" (on WeChat "回复1看详细") when the answer keeps details for a second bubble."""
+    kb = policy.get()
+    if key not in kb.answers or not kb.answers[key].details.strip():
+        return []
+    return [{"title": policy.DETAILS_BUTTON, "payload": f'/ask_details{{"topic":"{key}"}}'}]
+
+
+def browsing(parse_data: dict[str, Any]) -> bool:
+    """A tapped topic or a bare keyword ("社保", "以奖代补"): the summary, with the details behind 看详细. A real
+    question gets its details too, as a second bubble: what it asks is often there (材料, 强制执行 …)."""
+    text = (parse_data.get("text") or "").strip()
+    return text.startswith("/") or len(text) <= 4
+
+
+def say_answer(dispatcher: Any, key: str, parse_data: dict[str, Any], buttons: bool = True) -> None:
+    """An FAQ answer: its first bubble, then (for a question) its details; the buttons under the last."""
+    kb = policy.get()
+    buttons_ = answer_buttons(key) if buttons else details_button(key)
+    details = kb.details(key)
+    if not details or browsing(parse_data):
+        dispatcher.utter_message(text=kb.render(key), buttons=buttons_)
+        return
+    dispatcher.utter_message(text=kb.render(key))
+    dispatcher.utter_message(
+        text=kb.fill(kb.answers[key].details).strip(),
+        buttons=[b for b in buttons_ if b["title"] != policy.DETAILS_BUTTON],
+    )
+
+
+def answer_buttons(key: str) -> list[dict[str, str]]:
+    """The buttons under an FAQ answer: its details, its calculator, the answers it leads to."""
+    buttons = details_button(key)
+    calculator = CALCULATORS.get(key)
+    if calculator:
+        buttons.append({"title": calculator[0], "payload": calculator[1]})
+    answers = policy.get().answers
+    buttons += [topic_button(k) for k in [*OVERVIEWS.get(key, []), *RELATED.get(key, [])] if k in answers]
+    if key in ("overview_organiser", "organiser_reward"):
+        buttons.append({"title": "帮我算算组织输出补贴", "payload": "/check_organiser_subsidy"})
+    return buttons
 
 
 def menu_buttons() -> list[dict[str, str]]:

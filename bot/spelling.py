@@ -179,6 +179,12 @@ def _match(window: str, gloss: Glossary) -> str | None:
     return None
 
 
+def _straddles(text: str, i: int) -> bool:
+    """The window at i ends one word and starts the next: "劳务公司" has 劳务 and 公司, so 务公 is no 务工."""
+    words = _known_words()
+    return i > 0 and text[i - 1 : i + 1] in words and text[i + 1 : i + 3] in words
+
+
 def _repair_terms(text: str) -> str:
     gloss = glossary()
     out, i = [], 0
@@ -191,7 +197,9 @@ def _repair_terms(text: str) -> str:
             term = _match(window, gloss)
             if term is None:
                 continue
-            if n == 2 and (window in _known_words() or (i > 0 and text[i - 1] in _SURNAMES)):
+            if n == 2 and (
+                window in _known_words() or (i > 0 and text[i - 1] in _SURNAMES) or _straddles(text, i)
+            ):
                 continue
             out.append(term)
             i += n

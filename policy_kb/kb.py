@@ -35,6 +35,10 @@ UNIT_SUFFIX = {
 
 PLACEHOLDER = re.compile(r"\{(param|value|contact):([a-z0-9_.]+)\}")
 ANSWER_KINDS = {"faq", "chitchat", "system"}
+# A 360×740 phone shows about 200 Chinese characters of 18 px text without scrolling: the first bubble of
+# an answer (its text, the confirm line and the source line) fits in that; details wait behind "看详细".
+FIRST_BUBBLE_LIMIT = 200
+DETAILS_BUTTON = "看详细"
 
 
 class KnowledgeBaseError(ValueError):
@@ -53,7 +57,7 @@ class Document:
     short_name: str
     doc_number: str | None
     issuer: str
-    year: int
+    year: int | None  # None when the seed does not state it (the county Q&A sheet)
     scope: str
     rank: int
     valid_until: dt.date | None = None
@@ -103,6 +107,7 @@ class Answer:
     text: str
     cites: tuple[Reference, ...] = ()
     confirm: bool = False
+    details: str = ""  # the full list, documents, the statutory explanation: a second bubble on request
 
 
 @dataclass
@@ -135,22 +140,22 @@ class KnowledgeBase:
         return PLACEHOLDER.sub(replace, template)
 
     def citation(self, refs: tuple[Reference, ...] | list[Reference]) -> str:
-        """'来源：会政发〔2018〕20号第16条；《转移就业政策问答》第11问'."""
-        parts = []
+        """'来源：会政发〔2018〕20号第16条；《转移就业政策问答》第11问、第6问' (items of one document together)."""
+        items: dict[str, list[str]] = {}
         for ref in refs:
-            label = self.documents[ref.doc].label + ref.item
-            if label not in parts:
-                parts.append(label)
-        return "来源：" + "；".join(parts) if parts else ""
-
-    def confirm_line(self) -> str:
-        center, hotline = self.contacts["center"], self.contacts["hotline"]
+            parts = items.setdefault(self.documents[ref.doc].label, [])
+            if ref.item not in parts:
+                parts.append(ref.item)
         return (
-            f"以上是文件当年的标准，现行标准请打{center.short_name}{center.phone}" f"或{hotline.phone}核实。"
+            "来源：" + "；".join(label + "、".join(parts) for label, parts in items.items()) if items else ""
         )
 
-    def render(self, key: str, as_of: dt.date | None = None) -> str:
-        """The full reply for an answer key: text, confirm line, citation."""
+    def confirm_line(self) -> str:
+        """One short line under an answer that gives amounts: they are the documents' own."""
+        return f"金额是文件当年的标准，办之前请打{self.contacts['center'].phone}核实。"
+
+    def first_bubble(self, key: str, as_of: dt.date | None = None) -> str:
+        """What a worker sees first: the answer, the confirm line when it gives amounts, the source."""
         answer = self.answers[key]
         lines = [self.fill(answer.text, as_of).strip()]
         if answer.confirm:
@@ -158,6 +163,29 @@ class KnowledgeBase:
         if answer.cites:
             lines.append(self.citation(answer.cites))
         return "\n".join(lines)
+
+    def details(self, key: str, as_of: dt.date | None = None) -> str:
+        """The second bubble of an answer ("" when it has none), with its source line."""
+        answer = self.answers[key]
+        if not answer.details.strip():
+            return ""
+        lines = [self.fill(answer.details, as_of).strip()]
+        if answer.cites:
+            lines.append(self.citation(answer.cites))
+        return "\n".join(lines)
+
+    def render(self, key: str, as_of: dt.date | None = None) -> str:
+        """The reply for an answer key as first sent: its first bubble."""
+        return self.first_bubble(key, as_of)
+
+    def full_text(self, key: str, as_of: dt.date | None = None) -> str:
+        """First bubble and details in one text, for exports and the helpdesk."""
+        details = self.details(key, as_of)
+        first = self.first_bubble(key, as_of)
+        if not details:
+            return first
+        body = self.fill(self.answers[key].details, as_of).strip()
+        return first + "\n" + body
 
     # -- validation ----------------------------------------------------------------------------
     def problems(self) -> list[str]:
@@ -173,10 +201,11 @@ class KnowledgeBase:
                 found.append(f"answer {answer.key}: unknown kind {answer.kind!r}")
             if answer.kind == "faq" and not answer.cites:
                 found.append(f"answer {answer.key}: an FAQ answer must cite a document")
-            found += self._placeholder_problems(f"answer {answer.key}", answer.text)
-            residue = PLACEHOLDER.sub("", answer.text)
-            if re.search(r"\d{3,}", residue):
-                found.append(f"answer {answer.key}: a number is typed in the text, use a placeholder")
+            for part in (answer.text, answer.details):
+                found += self._placeholder_problems(f"answer {answer.key}", part)
+                residue = PLACEHOLDER.sub("", part)
+                if re.search(r"\d{3,}", residue):
+                    found.append(f"answer {answer.key}: a number is typed in the text, use a placeholder")
         for where, ref in refs:
             if ref.doc not in self.documents:
                 found.append(f"{where}: cites unknown document {ref.doc!r}")
@@ -251,7 +280,7 @@ def load(root: Path = ROOT) -> KnowledgeBase:
             short_name=raw["short_name"],
             doc_number=raw.get("doc_number"),
             issuer=raw["issuer"],
-            year=int(raw["year"]),
+            year=int(raw["year"]) if raw.get("year") else None,
             scope=raw["scope"],
             rank=int(raw.get("rank", 0)),
             valid_until=_as_date(raw["valid_until"]) if raw.get("valid_until") else None,
@@ -278,6 +307,7 @@ def load(root: Path = ROOT) -> KnowledgeBase:
             text=raw["text"],
             cites=tuple(_reference(c) for c in raw.get("cites") or ()),
             confirm=bool(raw.get("confirm", False)),
+            details=raw.get("details") or "",
         )
         for key, raw in _read(data / "answers.yml").items()
     }

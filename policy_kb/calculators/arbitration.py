@@ -82,6 +82,12 @@ def calculate(case: ArbitrationCase, as_of: dt.date | None = None) -> Result:
         )
     elif doc_deadline is not None and today == doc_deadline:
         result.headline = f"按县里问答，今天（{fmt(doc_deadline)}）是最后一天，请今天就递交书面申请。"
+    elif today == law_deadline:
+        passed = f"问答说的{days}天已过，" if doc_deadline is not None else ""
+        result.headline = (
+            f"{passed}按法律{years}年的时效，今天（{fmt(law_deadline)}）是最后一天：请今天就递交书面仲裁申请，"
+            f"拿不准马上打{hotline}。"
+        )
     elif today <= law_deadline:
         passed = f"问答说的{days}天已过（{fmt(doc_deadline)}），但" if doc_deadline is not None else ""
         result.headline = f"{passed}法律规定的时效是{years}年，到{fmt(law_deadline)}，请尽快申请。"

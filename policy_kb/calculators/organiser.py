@@ -16,7 +16,17 @@ import math
 from dataclasses import dataclass
 
 from policy_kb import kb as policy
-from policy_kb.calculators.result import ELIGIBLE, NOT_ELIGIBLE, UNKNOWN, Result, yuan
+from policy_kb.calculators.result import (
+    ASK,
+    ELIGIBLE,
+    NOT_ELIGIBLE,
+    UNKNOWN,
+    UNMET,
+    Result,
+    months_status,
+    time_left,
+    yuan,
+)
 from policy_kb.calculators.transport import TIER_NAMES
 
 # who organises: what the documents call them
@@ -68,10 +78,26 @@ class OrganiserCase:
     months: float | None = None  # months of labour contract performed (建档立卡 subsidy)
     stable: int | None = None  # still working: after the minimum months (建档立卡) or half a year (以奖代补)
     groups: tuple[Group, ...] = ()  # a group split across destinations (then tier/workers are totals)
+    months_bound: str | None = None  # how the months were said: below (不到) / about (快) / at_least (多)
+
+
+def _impossible(case: OrganiserCase) -> str | None:
+    if case.workers is not None and case.workers <= 0:
+        return "输出人数不对：请说组织出去了几个人，比如“25个人”。"
+    if case.stable is not None and case.stable < 0:
+        return "还在岗的人数不对：请说现在还在干的有几个人。"
+    if case.months is not None and case.months < 0:
+        return "干了几个月不对：请说他们在那边干了几个月，比如“4个月”。"
+    return None
 
 
 def calculate(case: OrganiserCase, as_of: dt.date | None = None) -> Result:
     as_of = as_of or dt.date.today()
+    why = _impossible(case)
+    if why:  # nothing is computed from a number that cannot be
+        return Result(
+            UNKNOWN, "组织输出补贴", reasons=[why], missing=["输出了几个人"], cites=list(POOR_CITES)
+        )
     if case.workers_poor is None:
         return Result(
             UNKNOWN, "组织输出补贴", missing=["输出的是不是建档立卡贫困劳动力"], cites=list(POOR_CITES)
@@ -95,18 +121,17 @@ def _poor(case: OrganiserCase, as_of: dt.date) -> Result:
     if min_months is None:
         result.reasons.append(f"{as_of:%Y年%m月%d日}时文件还没有规定这项补贴。")
         return result
-    if case.organiser == "individual":
+    status = None if case.months is None else months_status(case.months, case.months_bound, min_months)
+    need = policy.format_number(min_months)
+    if status == UNMET:
+        now = "不到" + need if case.months_bound == "below" else policy.format_number(case.months)
         result.reasons.append(
-            "个人组织的不在补贴范围；到市、县劳动就业部门备案成为农村劳务经纪人后可以申请。"
-        )
-    elif case.organiser == "company":
-        result.reasons.append(
-            "中介公司、劳务派遣公司要先到市、县劳动就业部门备案为人力资源服务机构才能申请。"
-        )
-    if case.months is not None and case.months < min_months:
-        result.reasons.append(
-            f"输出的人要履行劳动合同满{policy.format_number(min_months)}个月，"
-            f"现在是{policy.format_number(case.months)}个月，满了再申请。"
+            f"输出的人要履行劳动合同满{need}个月，现在是{now}个月，"
+            + (
+                "满了再申请。"
+                if case.months_bound == "below"
+                else f"再干{time_left(case.months, min_months)}就可以申请。"
+            )
         )
     if result.reasons:
         result.verdict = NOT_ELIGIBLE
@@ -119,6 +144,10 @@ def _poor(case: OrganiserCase, as_of: dt.date) -> Result:
             ("干了几个月", case.months),
         )
     )
+    if status == ASK:
+        result.missing.insert(
+            0, f"是不是都已经干满{need}个月（您说的是{policy.format_number(case.months)}个月左右）"
+        )
     if result.missing:
         return result
     result.verdict = ELIGIBLE
@@ -137,12 +166,27 @@ def _poor(case: OrganiserCase, as_of: dt.date) -> Result:
             f"{TIER_NAMES[case.tier]}{where}每人{yuan(per_worker)} × {counted}人 = {yuan(result.amount)}"
         )
     result.headline = f"可申请{yuan(result.amount)}（只算干满{policy.format_number(min_months)}个月的人）。"
+    _filed(kb, case, result)
     result.documents = [
         "输出人员的建档立卡贫困劳动力身份证明",
         f"履行劳动合同{policy.format_number(min_months)}个月以上的证明（务工地人社部门的劳动用工登记名册、企业的工资收入证明）",
     ]
     result.notes.append(kb.confirm_line())
     return result
+
+
+def _filed(kb: policy.KnowledgeBase, case: OrganiserCase, result: Result) -> None:
+    """An individual claims as a 农村劳务经纪人, a company as a 人力资源服务机构: both once filed (备案) with
+    the city or county employment office (会政发〔2018〕20号 item 16). Not filed yet: file first."""
+    as_what = {"individual": "农村劳务经纪人", "company": "人力资源服务机构"}.get(case.organiser or "")
+    if as_what is None:
+        return
+    result.verdict = UNKNOWN
+    result.headline = f"如果已经备案，{result.headline}"
+    result.reasons.append(
+        f"{ORGANISERS[case.organiser]}组织的，要以{as_what}的身份申请：先到市、县劳动就业部门备案。"
+        f"备没备案、怎么备案，请打{kb.contacts['center'].phone}问。"
+    )
 
 
 def _poor_groups(kb, case: OrganiserCase, as_of: dt.date, min_months: float, result: Result) -> None:
@@ -217,7 +261,8 @@ def _reward(case: OrganiserCase, as_of: dt.date) -> Result:
     result.headline = f"可申请{yuan(result.amount)}。" + (
         "人头补助和稳定奖励分开算、加在一起。" if result.amount > base else ""
     )
-    result.documents = ["组织输出人员名单和身份证明", "务工单位出具的在岗（稳定就业）证明"]
+    # the documents give no list of papers for 以奖代补: ask, invent none
+    result.where += "；要带哪些材料文件里没写，申请前先打电话问清楚"
     result.notes.append(kb.confirm_line())
     return result
 
@@ -231,7 +276,7 @@ def _stability_reward(kb, case: OrganiserCase, as_of: dt.date, group: str, resul
     who = "个人" if group == "individual" else "中介、劳务派遣公司"
     if case.workers < min_people:
         result.reasons.append(
-            f"稳定奖励要{who}输出{policy.format_number(min_people)}人以上、半年稳定率{policy.format_number(min_rate)}%以上，"
+            f"稳定奖励要{who}输出{policy.format_number(min_people)}人以上、干满半年还在岗的占{policy.format_number(min_rate)}%以上，"
             f"按稳定人数每人{yuan(per_stable)}；现在是{case.workers}人，"
             f"还差{policy.format_number(min_people - case.workers)}人。"
         )
@@ -247,13 +292,13 @@ def _stability_reward(kb, case: OrganiserCase, as_of: dt.date, group: str, resul
     if rate < min_rate:
         needed = math.ceil(min_rate * case.workers / 100)
         result.reasons.append(
-            f"稳定奖励要半年稳定率{policy.format_number(min_rate)}%以上，现在是{rate_text}，"
+            f"稳定奖励要干满半年还在岗的占{policy.format_number(min_rate)}%以上，现在是{rate_text}，"
             f"要有{needed}人在岗才够。"
         )
         return
     reward = per_stable * case.stable
     result.arithmetic.append(
-        f"稳定奖励：稳定率{rate_text}，达到{policy.format_number(min_rate)}%；"
+        f"稳定奖励：干满半年还在岗的{rate_text}，达到{policy.format_number(min_rate)}%；"
         f"每人{yuan(per_stable)} × {case.stable}人 = {yuan(reward)}"
     )
     result.arithmetic.append(f"合计：{yuan(result.amount)} + {yuan(reward)} = {yuan(result.amount + reward)}")

@@ -34,26 +34,58 @@ class Result:
     cites: list[policy.Reference] = field(default_factory=list)
     headline: str = ""
 
-    def render(self) -> str:
-        """Short enough for a phone, and complete enough to forward as it is."""
+    def bubbles(self) -> list[str]:
+        """The verdict first (what, how much, why, what is still needed, the source), then what to bring
+        and where to go: two bubbles, each short enough for a phone, forwardable as they are."""
         kb = policy.get()
-        lines = [f"【{self.title}】{VERDICT_LINE[self.verdict]}"]
+        first = [f"【{self.title}】{VERDICT_LINE[self.verdict]}"]
         if self.headline:
-            lines.append(self.headline)
-        lines += [f"·{line}" for line in self.arithmetic]
+            first.append(self.headline)
+        first += [f"·{line}" for line in self.arithmetic]
         if self.reasons:
-            lines.append("原因：" if self.verdict == NOT_ELIGIBLE else "还要注意：")
-            lines += [f"·{r}" for r in self.reasons]
+            first.append("原因：" if self.verdict == NOT_ELIGIBLE else "还要注意：")
+            first += [f"·{r}" for r in self.reasons]
         if self.missing:
-            lines.append("还需要知道：" + "、".join(self.missing))
+            first.append("还需要知道：" + "、".join(self.missing))
+        source = kb.citation(self.cites) if self.cites else ""
+        if source:
+            first.append(source)
+        second = []
         if self.documents:
-            lines.append("要带的材料：" + "；".join(self.documents))
+            second.append("要带的材料：" + "；".join(self.documents))
         if self.where:
-            lines.append("去哪里办：" + self.where)
-        lines += self.notes
-        if self.cites:
-            lines.append(kb.citation(self.cites))
-        return "\n".join(lines)
+            second.append("去哪里办：" + self.where)
+        second += self.notes
+        return ["\n".join(first)] + (["\n".join(second)] if second else [])
+
+    def render(self) -> str:
+        """Both bubbles in one text (transcripts, tests)."""
+        return "\n".join(self.bubbles())
+
+
+MET, UNMET, ASK = "met", "unmet", "ask"
+
+
+def months_status(months: float, bound: str | None, threshold: float) -> str:
+    """Whether `months` worked (as the worker put it: bound "below", "about", "at_least" or "") reach
+    `threshold`: MET, UNMET, or ASK when his words leave it open ("快三个月了" for 3: maybe a few days short)."""
+    if bound == "below":  # "不到三个月": less than 3; "不到五个月": at least 4 is likely, not sure
+        if months <= threshold:
+            return UNMET
+        return MET if months - 1 >= threshold else ASK
+    if bound == "about":
+        if months < threshold:
+            return UNMET
+        return MET if months - 1 >= threshold else ASK
+    return MET if months >= threshold else UNMET
+
+
+def time_left(months: float, threshold: float) -> str:
+    """What is left to work, in days under a month ("约15天"), else in months ("2个月")."""
+    short = threshold - months
+    if short < 1:
+        return f"约{max(1, round(short * 30))}天"
+    return f"{policy.format_number(round(short, 1))}个月"
 
 
 def yuan(value: float) -> str:

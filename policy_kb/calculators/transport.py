@@ -12,9 +12,24 @@ import datetime as dt
 from dataclasses import dataclass
 
 from policy_kb import kb as policy
-from policy_kb.calculators.result import ELIGIBLE, NOT_ELIGIBLE, UNKNOWN, Result, yuan
+from policy_kb.calculators.result import (
+    ASK,
+    ELIGIBLE,
+    NOT_ELIGIBLE,
+    UNKNOWN,
+    UNMET,
+    Result,
+    months_status,
+    time_left,
+    yuan,
+)
 
-TIER_NAMES = {"out_of_province": "省外", "in_province_out_of_county": "县外省内", "in_county": "县内"}
+# in a worker's words (the documents say 县外省内 and 县内)
+TIER_NAMES = {
+    "out_of_province": "省外",
+    "in_province_out_of_county": "云南省内、会泽县外",
+    "in_county": "会泽县内",
+}
 CITES = [
     policy.Reference("huize_2018_20", "第16条"),
     policy.Reference("qa_sheet", "第11问"),
@@ -33,6 +48,7 @@ class TransportCase:
     organised: bool | None = None  # sent out by a county/township organised group
     claimed_this_year: bool | None = None
     ticket_legs: tuple[float, ...] = ()  # the legs of the way out, when the worker changed buses/trains
+    months_bound: str | None = None  # how the months were said: below (不到) / about (快) / at_least (多)
 
 
 def documents(kb: policy.KnowledgeBase, as_of: dt.date) -> list[str]:
@@ -58,16 +74,27 @@ def calculate(case: TransportCase, as_of: dt.date | None = None) -> Result:
         result.documents = []
         return result
 
+    if case.ticket is not None and case.ticket <= 0:
+        result.reasons.append("车票金额不对：请说从家到打工地的车票钱，比如“680”。")
+    if case.months is not None and case.months < 0:
+        result.reasons.append("干了几个月不对：请说在那边干了几个月，比如“5个月”“半年”。")
+    if result.reasons:  # impossible values: nothing is computed until they are said again
+        result.missing = ["车票多少钱" if (case.ticket or 0) <= 0 else "稳定干了几个月"]
+        result.documents = []
+        return result
     if case.registered_poor is False:
         result.reasons.append("交通补助只给建档立卡贫困劳动力。不确定自家是不是，可以问村委会。")
     if case.claimed_this_year:
         times = policy.format_number(kb.value("transport_subsidy.times_per_year", as_of))
         result.reasons.append(f"每人每年只能领{times}次，今年已经领过了，明年外出务工可以再申请。")
-    if case.months is not None and case.months < min_months:
-        short = policy.format_number(round(min_months - case.months, 1))
+    status = None if case.months is None else months_status(case.months, case.months_bound, min_months)
+    need = policy.format_number(min_months)
+    if status == UNMET and case.months_bound == "below":
+        result.reasons.append(f"要稳定就业满{need}个月，您说还没满{need}个月，干满了就可以申请。")
+    elif status == UNMET:
         result.reasons.append(
-            f"要稳定就业满{policy.format_number(min_months)}个月，现在是{policy.format_number(case.months)}个月，"
-            f"再干{short}个月就可以申请。"
+            f"要稳定就业满{need}个月，现在是{policy.format_number(case.months)}个月，"
+            f"再干{time_left(case.months, min_months)}就可以申请。"
         )
     if result.reasons:
         result.verdict = NOT_ELIGIBLE
@@ -80,12 +107,15 @@ def calculate(case: TransportCase, as_of: dt.date | None = None) -> Result:
         label
         for label, value in (
             ("是不是建档立卡户", case.registered_poor),
-            ("在哪里务工（省外、县外省内还是县内）", case.tier),
+            ("在哪里务工（省外、云南其他地方还是会泽县里）", case.tier),
             ("稳定干了几个月", case.months),
             ("车票多少钱", case.ticket),
+            ("今年领过交通补助没有", case.claimed_this_year),
         )
         if value is None
     ]
+    if status == ASK:
+        missing.insert(0, f"是不是已经干满{need}个月（您说的是{policy.format_number(case.months)}个月左右）")
     if missing:
         result.missing = missing
         return result
@@ -104,10 +134,16 @@ def calculate(case: TransportCase, as_of: dt.date | None = None) -> Result:
         where = "" if case.in_qujing else "如果是在曲靖市内（如麒麟区、宣威市）："
         if qa_amount != result.amount:
             result.notes.append(
-                f"注意：{where}曲靖市内、会泽县外，县文件（{kb.documents['huize_2018_20'].label}）按县外省内算，可补{yuan(result.amount)}；"
+                f"注意：{where}曲靖市内、会泽县外，县文件（{kb.documents['huize_2018_20'].label}）按出了县、还在省内算，可补{yuan(result.amount)}；"
                 f"县里的问答按“市内”算，上限{yuan(qa_cap)}，只补{yuan(qa_amount)}。"
                 f"以哪个为准，请先打{kb.contacts['center'].phone}问清楚。"
             )
+    if case.organised:
+        center = kb.contacts["center"]
+        result.reasons.append(
+            f"跟县里春季、秋季集中输出走的，路上的交通费由县转移就业服务中心出，不用再报；"
+            f"车票是自己买的才按上面算。拿不准打{center.phone}问。"
+        )
     result.headline = f"可补{yuan(result.amount)}（每人每年{policy.format_number(kb.value('transport_subsidy.times_per_year', as_of))}次）。"
     if case.organised is None or case.organised:
         result.notes.append("跟县、乡统一组织输出的，工资证明按县文件可以不交，但问答要求交，建议备上。")

@@ -37,12 +37,13 @@ class ParsedDate:
     matched: the part of the (normalized) message that was read.
     """
 
-    date: dt.date
+    date: dt.date | None
     text_understood: str
     approximate: bool = False
     is_future: bool = False
     note: str = ""
     matched: str = ""
+    problem: str = ""  # a day that does not exist ("4月31号"): date is None, and this says why
 
 
 # --- building blocks ------------------------------------------------------------------------------
@@ -82,6 +83,25 @@ def _safe(y: int, m: int, d: int) -> dt.date | None:
         return dt.date(y, m, d)
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class _Impossible:
+    """A matcher read a month and a day that do not exist together: said, never replaced by another day."""
+
+    message: str
+
+
+def _impossible(year: int | None, month: int, day: int) -> _Impossible | None:
+    """Why month/day cannot be a date (in `year`, or in any year when None), or None when it can."""
+    if not 1 <= month <= 12 or day < 1:
+        return None
+    longest = 29 if month == 2 else _last_day(2001, month)
+    if day > longest:
+        return _Impossible(f"{month}月没有{day}号（{month}月最多{longest}天）")
+    if year is not None and _safe(year, month, day) is None:
+        return _Impossible(f"{year}年{month}月没有{day}号（那年{month}月只有{_last_day(year, month)}天）")
+    return None
 
 
 def _last_day(y: int, m: int) -> int:
@@ -130,6 +150,16 @@ def _lunar(year: int, month: int, day: int) -> dt.date | None:
     return None
 
 
+def _lunar_exists(year: int, month: int, day: int) -> bool:
+    try:
+        from lunardate import LunarDate
+
+        LunarDate(year, month, day).to_solar_date()
+    except (ImportError, ValueError):
+        return False
+    return True
+
+
 def _lunar_year_of(day: dt.date) -> int:
     try:
         from lunardate import LunarDate
@@ -155,7 +185,8 @@ def _matcher(pattern: str):
     r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*[日号號]?(?!\d)"
 )
 def _iso(m, today):
-    return _safe(int(m["y"]), int(m["m"]), int(m["d"])), False, ""
+    y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+    return _impossible(y, mo, d) or (_safe(y, mo, d), False, "")
 
 
 @_matcher(r"(?<!\d)(?P<y>20\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?!\d)")
@@ -167,9 +198,14 @@ def _compact(m, today):
 def _month_day(m, today):
     month, day = _n(m["m"]), _n(m["d"])
     year = _year(m["y"], today)
-    if year is not None:
-        return _safe(year, month, day), False, ""
-    return _recent(lambda y: _safe(y, month, day), today), False, ""
+    if year is None:
+        # no year: the latest year in which that day is not after today ("2月29号" in 2026 is no 2024)
+        year = today.year if (month, day) <= (today.month, today.day) else today.year - 1
+        bad = _impossible(year, month, day)
+        if bad:
+            return bad
+        return _recent(lambda y: _safe(y, month, day), today), False, ""
+    return _impossible(year, month, day) or (_safe(year, month, day), False, "")
 
 
 @_matcher(
@@ -177,7 +213,8 @@ def _month_day(m, today):
 )
 def _dotted(m, today):
     month, day = int(m["m"]), int(m["d"])
-    return _recent(lambda y: _safe(y, month, day), today), False, ""
+    year = today.year if (month, day) <= (today.month, today.day) else today.year - 1
+    return _impossible(year, month, day) or (_recent(lambda y: _safe(y, month, day), today), False, "")
 
 
 @_matcher(rf"{_YEAR}(?<![0-9]){_MONTH}\s*月\s*{_PART}?(?!\s*[0-9一二三四五六七八九十廿])")
@@ -351,6 +388,9 @@ def _lunar_date(m, today):
     if d is None:
         return None
     ly = _lunar_year_of(d)
+    if m["ld"] and day == 30 and not _lunar_exists(ly, month, 30):
+        name = _lunar_name(month, None)
+        return d, False, f"农历{ly}年{name}只有29天，{name}三十按最后一天（{_lunar_name(month, 29)}）算"
     if m["ld"]:
         return d, False, f"农历{ly}年{_lunar_name(month, day)}"
     return d, True, f"农历{ly}年{_lunar_name(month, None)}（只说了月份，按初一算）"
@@ -406,7 +446,9 @@ def parse_date(text: str, today: dt.date | None = None) -> ParsedDate | None:
             if not m.group().strip():
                 continue
             result = resolve(m, today)
-            if result is None or result[0] is None:
+            if isinstance(result, _Impossible):
+                result = (None, False, result.message)
+            elif result is None or result[0] is None:
                 continue
             key = (m.end() - m.start(), -m.start())
             if best is None or key > best[0]:
@@ -414,4 +456,6 @@ def parse_date(text: str, today: dt.date | None = None) -> ParsedDate | None:
     if best is None:
         return None
     (d, approximate, note), matched = best[1], best[2]
+    if d is None:
+        return ParsedDate(None, "", matched=matched, problem=note)
     return ParsedDate(d, f"{d.year}年{d.month}月{d.day}日", approximate, d > today, note, matched)

@@ -96,6 +96,10 @@ class Quantity:
     approximate: bool = False
     text_understood: str = ""
     matched: str = ""
+    # durations only: "below" (不到三个月: less than value), "about" (快/将近/差不多/左右: maybe a little less),
+    # "at_least" (两个多月: value or more), "" (as said); short_days: "还差5天满3个月" → 5
+    bound: str = ""
+    short_days: int | None = None
 
     def __float__(self) -> float:
         return float(self.value)
@@ -223,7 +227,8 @@ _MONEY_HINT = re.compile(
     r"(车票|机票|火车票|汽车票|票价|票|路费|车费|交通费|费用|费|花了|花|用了|付了|付|钱|工资|补贴|报销|一共|总共|共计|合计|价格|价)\s*(?:是|了|要|为|共)?\s*$"
 )
 # After "X块", one more digit is 角: "八十八块五" = 88.5, "3块8毛" = 3.8 (but not "680块5个月").
-_JIAO = re.compile(r"([0-9一二两三四五六七八九])\s*(?:毛|角)?(?![0-9个月天年人号日多块元])")
+_JIAO = re.compile(r"零?\s*([0-9一二两三四五六七八九])\s*(?:毛|角)?(?![0-9个月天年人号日多块元分])")
+_FEN = re.compile(r"零\s*([0-9一二两三四五六七八九])\s*分")  # "五块零二分" = 5.02
 _TOGETHER = re.compile(r"[块快](?:儿)?(?=[去走来干做打上回住吃玩出])")  # "一块去" = go together
 
 
@@ -238,16 +243,22 @@ def _money_candidates(text: str) -> list[tuple[int, float, _Num]]:
             if unit.group(1) in ("毛", "毛钱", "角"):
                 value = n.value / 10
             elif unit.group(1) in ("块", "块钱", "塊", "快", "元"):
-                jiao = _JIAO.match(after[unit.end() :])
-                if jiao:
-                    digit = jiao.group(1)
-                    value += (CN_DIGITS[digit] if digit in CN_DIGITS else int(digit)) / 10
+                rest = after[unit.end() :]
+                jiao, fen = _JIAO.match(rest), _FEN.match(rest)
+                if fen:
+                    value += _digit(fen.group(1)) / 100
+                elif jiao:
+                    value += _digit(jiao.group(1)) / 10
             out.append((2, value, n))
         elif _MONEY_PREFIX.search(before):
             out.append((2, n.value, n))
         elif not _not_money(n, text, before, after):
             out.append((1, n.value, n))
     return out
+
+
+def _digit(ch: str) -> int:
+    return CN_DIGITS[ch] if ch in CN_DIGITS else int(ch)
 
 
 def _not_money(n: _Num, text: str, before: str, after: str) -> bool:
@@ -474,16 +485,25 @@ def _weeks(m):
 
 
 _JUST_STARTED = re.compile(r"(刚刚|刚|才|还没)\s*(去|到|来|出去|出来|开始|上班|进厂|过去|过来|干|做)")
+# "不到三个月", "还没满3个月", "三个月不到": less than that
+_BELOW_BEFORE = re.compile(r"(不到|不满|没满|没够|没有满|没到|不够|未满)\s*$")
+_BELOW_AFTER = re.compile(r"\s*(不到|不满|还不到|没到|没满)")
+_ABOUT_AFTER = re.compile(r"\s*(左右|上下)")
+# "还差几天满三个月", "差5天就满3个月了": the days short of a duration
+_SHORT_OF = re.compile(rf"差\s*(?P<n>{NUM}|几|一两|两三)\s*天\s*(?:就)?\s*(?:满|够|到)\s*$")
+# "2个月29天", "两个月零十天", "一年零五天": days after months or years add up
+_AND_DAYS = re.compile(rf"\s*(?:零|又)?\s*(?P<n>{NUM})\s*(?:天|日)(?!前|之前|后)")
 
 
 def parse_months(text: str) -> Quantity | None:
     """A duration in months: "5个月", "半年" (6), "一年半" (18), "两个多月" (2, approximate), "90天" (3),
-    "10天" (0.33), "两周" (0.5), "干了3月" (3), "刚去" (0, approximate).
+    "10天" (0.33), "两周" (0.5), "干了3月" (3), "2个月29天" (2.97), "刚去" (0, approximate).
 
     Days count as 1/30 month and weeks as 1/4 month (so "两周" is half a month, as people say).
-    approximate is True for lower bounds ("一年多" → 12, text_understood "12个月以上") and for "快/将近/
-    差不多 …" ("快一年了" → 12, text_understood "约12个月": maybe a little less, so a caller checking a
-    threshold should confirm). "几个月" (a few) gives None: ask again.
+    `bound` says how the number relates to the time worked: "at_least" for lower bounds ("一年多" → 12,
+    "12个月以上"), "about" for "快/将近/差不多/左右" ("快三个月了" → 3, "约3个月": maybe a little less, so a
+    caller checking a threshold asks), "below" for "不到/没满/还差几天满" ("不到三个月" → 3: less than 3).
+    "几个月" (a few) gives None: ask again.
     """
     text = normalize(text)
     best = None
@@ -492,24 +512,41 @@ def parse_months(text: str) -> Quantity | None:
             result = fn(m)
             if result is None:
                 continue
+            # "还差5天满3个月": the 5 days are what is short, not the time worked
+            if fn is _days and re.match(r"\s*(?:就)?\s*(?:满|够|到)", text[m.end() :]):
+                continue
             key = (m.start(), -(m.end() - m.start()))
             if best is None or key < best[0]:
-                best = (key, result, m.group())
+                best = (key, result, m.group(), m.end())
     if best is not None:
-        (months, lower_bound), matched = best[1], best[2]
-        # "快一年了", "差不多半年": about that long, maybe a little less.
-        about = bool(APPROX_BEFORE.search(text[: best[0][0]]))
-        understood = (
-            f"{_fmt(months)}个月以上"
-            if lower_bound
-            else f"约{_fmt(months)}个月"
-            if about
-            else f"{_fmt(months)}个月"
-        )
-        return Quantity(months, lower_bound or about, understood, matched)
+        (months, lower_bound), matched, end = best[1], best[2], best[3]
+        start = best[0][0]
+        days = _AND_DAYS.match(text, end) if matched and not matched.endswith(("天", "日子")) else None
+        if days and number_value(days["n"]):
+            months = round(months + number_value(days["n"])[0] / 30, 2)
+            matched += days.group()
+            end = days.end()
+        before = text[:start]
+        short = _SHORT_OF.search(before)
+        bound = ""
+        if short or _BELOW_BEFORE.search(before) or _BELOW_AFTER.match(text, end):
+            bound = "below"
+        elif APPROX_BEFORE.search(before) or _ABOUT_AFTER.match(text, end):
+            bound = "about"  # "快一年了", "差不多半年": about that long, maybe a little less
+        elif lower_bound:
+            bound = "at_least"
+        short_days = None
+        if short and short["n"] not in ("几", "一两", "两三") and number_value(short["n"]):
+            short_days = int(number_value(short["n"])[0])
+        understood = {
+            "at_least": f"{_fmt(months)}个月以上",
+            "about": f"约{_fmt(months)}个月",
+            "below": f"不到{_fmt(months)}个月",
+        }.get(bound, f"{_fmt(months)}个月")
+        return Quantity(months, bool(bound), understood, matched, bound, short_days)
     m = _JUST_STARTED.search(text)
     if m and m.group(1) != "还没":
-        return Quantity(0.0, True, "刚去不久（不到1个月）", m.group())
+        return Quantity(0.0, True, "刚去不久（不到1个月）", m.group(), "at_least")
     if m:
         return Quantity(0.0, False, "还没去", m.group())
     return None

@@ -178,8 +178,9 @@ def test_result_renders_the_verdict_and_clears_the_slots(kb):
         claimed_this_year=False,
     )
     events = forms.ActionTransportResult().run(dispatcher, t, DOMAIN)
-    text = dispatcher.messages[0]["text"]
-    assert "可补500元" in text and "车票680元" in text and kb.contacts["center"].phone in text
+    first, second = (m["text"] for m in dispatcher.messages)
+    assert "可补500元" in first and "车票680元" in first and "来源：" in first  # the verdict first
+    assert kb.contacts["center"].phone in second and "身份证复印件" in second  # then what to bring, where
     assert SlotSet("ticket", None) in events and SlotSet("requested_slot", None) in events
     kept = next(e["value"] for e in events if e.get("name") == "last_case")
     assert kept["calc"] == "transport" and kept["slots"]["ticket"] == 680.0  # kept for corrections
@@ -188,7 +189,7 @@ def test_result_renders_the_verdict_and_clears_the_slots(kb):
 def test_the_place_understood_is_said_back():
     slots, messages = run(forms.ValidateTransportForm(), tracker("克宣威", requested_slot="tier"))
     assert slots["tier"] == "in_province_out_of_county" and slots["in_qujing"] is True
-    assert messages[0]["text"] == "记下了：宣威市（曲靖市），按县外省内算。"
+    assert messages[0]["text"] == "记下了：宣威市（曲靖市），按云南省内、会泽县外算。"
 
 
 def test_an_ambiguous_place_gets_a_question():
@@ -208,3 +209,67 @@ def test_who_organised_is_not_taken_for_where():
         ),
     )
     assert slots["organised"] is True and "tier" not in slots
+
+
+# --- the words around a number (#12) ----------------------------------------------------------------
+
+
+def test_about_three_months_is_asked_not_taken():
+    slots, messages = run(forms.ValidateTransportForm(), tracker("快三个月了", requested_slot="months"))
+    assert "months" not in slots
+    assert "干满3个月" in messages[0]["text"] and "还差几天" in messages[0]["text"]
+
+
+def test_full_after_the_question_is_the_threshold():
+    slots, _ = run(
+        forms.ValidateTransportForm(), tracker("满了", requested_slot="months", registered_poor=True)
+    )
+    assert slots["months"] == 3 and slots.get("months_bound") is None
+
+
+def test_days_short_after_the_question():
+    slots, _ = run(forms.ValidateTransportForm(), tracker("还差5天", requested_slot="months"))
+    assert slots["months"] == 2.83
+
+
+def test_under_three_months_is_not_eligible():
+    slots, _ = run(
+        forms.ValidateTransportForm(),
+        tracker("建档立卡户 去浙江 不到三个月", "check_transport_subsidy", requested_slot="registered_poor"),
+    )
+    assert slots["months"] == 3 and slots["months_bound"] == "below"
+    assert slots["requested_slot"] is None  # settled: not yet 3 months, nothing more to ask
+    from actions.calculators import TRANSPORT
+
+    result = TRANSPORT.calculate({**SLOTS, **slots}, dt.date(2026, 11, 28))
+    assert result.verdict == "not_eligible" and "还没满3个月" in result.render()
+
+
+def test_an_impossible_date_is_said_back_and_asked_again():
+    t = Tracker.from_dict(
+        {
+            **tracker("今年2月29号被辞退的", requested_slot="dispute_date").current_state(),
+            "active_loop": {"name": "arbitration_form"},
+        }
+    )
+    slots, messages = run(forms.ValidateArbitrationForm(), t)
+    assert "dispute_date" not in slots
+    assert "2026年2月没有29号" in messages[0]["text"]
+
+
+@pytest.mark.parametrize("text", ["0", "车票0元", "0块"])
+def test_a_free_ticket_is_asked_again(text):
+    slots, messages = run(forms.ValidateTransportForm(), tracker(text, requested_slot="ticket"))
+    assert "ticket" not in slots and "看着不对" in messages[0]["text"]
+
+
+def test_claimed_this_year_unknown_is_asked():
+    slots, _ = run(
+        forms.ValidateTransportForm(),
+        tracker(
+            "我是建档立卡户，去广东打工5个月了，火车票680，自己去的",
+            "check_transport_subsidy",
+            calc_asked=["organised"],
+        ),
+    )
+    assert slots["requested_slot"] == "claimed_this_year"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rasa_sdk.executor import CollectingDispatcher
+
 from actions.replies import ActionAnswerFaq, ActionBadInput, ActionReply, ActionSuggestTopics
 from tests.actions.conftest import make_tracker, selector
 
@@ -99,7 +101,7 @@ def test_an_overview_has_a_button_into_each_measure(kb, dispatcher):
     )
     _, messages = run(ActionAnswerFaq(), tracker, dispatcher)
     assert messages[0]["text"] == kb.render("overview_worker")
-    titles = [b["title"] for b in messages[0]["buttons"]]
+    titles = [b["title"] for b in messages[-1]["buttons"]]
     assert kb.answers["transport_subsidy"].title in titles and kb.answers["yulu_plan"].title in titles
 
 
@@ -121,3 +123,29 @@ def test_a_question_taken_for_a_greeting_gets_the_closest_topics(kb, dispatcher)
     )
     _, messages = run(ActionReply(), tracker, dispatcher)
     assert messages[0]["text"] != kb.render("greet") and kb.contacts["center"].phone in messages[0]["text"]
+
+
+def test_a_question_gets_the_details_as_a_second_bubble_a_tap_gets_the_button(kb, dispatcher):
+    asked = make_tracker(
+        {
+            "text": "合作社招了贫困户 用工补贴要交哪些材料",
+            "intent": {"name": "faq", "confidence": 0.9},
+            "response_selector": selector("employer_subsidy"),
+        }
+    )
+    _, messages = run(ActionAnswerFaq(), asked, dispatcher)
+    assert [m["text"] for m in messages] == [
+        kb.render("employer_subsidy"),
+        kb.fill(kb.answers["employer_subsidy"].details).strip(),
+    ]
+    assert "看详细" not in [b["title"] for b in messages[-1]["buttons"]]
+    tapped = make_tracker(
+        {
+            "text": '/faq{"topic":"employer_subsidy"}',
+            "intent": {"name": "faq", "confidence": 1.0},
+            "entities": [{"entity": "topic", "value": "employer_subsidy"}],
+        }
+    )
+    dispatcher2 = CollectingDispatcher()
+    _, messages = run(ActionAnswerFaq(), tapped, dispatcher2)
+    assert len(messages) == 1 and messages[0]["buttons"][0]["title"] == "看详细"

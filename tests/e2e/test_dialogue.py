@@ -142,7 +142,7 @@ def test_a_signature_is_not_the_destination(chat):
     reply = chat.say(
         "【转发】村民赵大姐是建档立卡户，在昆明干了4个月，车票150，自己去的，今年没领过——者海镇某村第一书记"
     )
-    assert "可补150元" in reply and "县外省内" in reply and "县内（" not in reply
+    assert "可补150元" in reply and "云南省内、会泽县外" in reply and "会泽县内（" not in reply
 
 
 def test_two_peoples_cases_in_one_forward_are_computed_separately(chat):

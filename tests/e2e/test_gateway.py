@@ -54,7 +54,7 @@ def test_a_real_question_gets_the_policy_answer_and_is_stored(gateway, kb):
     replies = response.get_json()
     assert replies[0]["text"] == kb.render("unpaid_wages")
     assert "0874-5125539" in replies[0]["text"] and "12333" in replies[0]["text"]
-    incoming, outgoing = transcript(app, sender)
+    incoming, outgoing = transcript(app, sender)[:2]  # then the details bubble
     assert (incoming["direction"], incoming["text"]) == ("in", "老板拖欠工资怎么办")
     assert incoming["intent"] == "faq" and incoming["faq_key"] == "faq/unpaid_wages"
     assert 0 < incoming["confidence"] <= 1 and json.loads(incoming["actions"]) == ["action_answer_faq"]
@@ -81,10 +81,15 @@ def test_healthz_says_all_up(gateway):
 def test_wechat_safe_mode_answer_and_a_numbered_button(gateway, kb):
     app, platform = gateway
     client, openid = app.test_client(), "o-e2e-" + uuid.uuid4().hex[:8]
-    reply = platform.post(client, platform.text(openid, "老板拖欠工资怎么办"), safe=True)
-    assert reply.content.startswith(kb.render("unpaid_wages")) and "\n回复 1 " in reply.content
-    platform.post(client, platform.text(openid, "1"), safe=True)
-    picked = transcript(app, openid)[2]
+    platform.post(client, platform.event(openid, "subscribe"))
+    reply = platform.post(client, platform.text(openid, "1"), safe=True)  # the menu's first topic
+    assert reply.content.startswith(kb.render("unpaid_wages")) and "\n回复 1 看详细" in reply.content
+    details = platform.post(client, platform.text(openid, "1"), safe=True)  # "回复1看详细"
+    assert details.content.startswith(kb.details("unpaid_wages"))
+    picked = [r for r in transcript(app, openid) if r["direction"] == "in"][-1]
+    assert picked["text"] == '/ask_details{"topic":"unpaid_wages"}' and picked["intent"] == "ask_details"
+    platform.post(client, platform.text(openid, "1"), safe=True)  # the calculator, now the first button
+    picked = [r for r in transcript(app, openid) if r["direction"] == "in"][-1]
     assert (
         picked["text"] == "/check_arbitration_deadline" and picked["intent"] == "check_arbitration_deadline"
     )

@@ -29,7 +29,9 @@ def texts(replies):
 @pytest.mark.parametrize("key", sorted(QUESTIONS))
 def test_every_faq_is_answered_from_policy_kb(stack, kb, key):
     replies = ask(stack, QUESTIONS[key])
-    assert texts(replies) == kb.render(key)
+    assert replies[0]["text"] == kb.render(key)
+    details = kb.answers[key].details
+    assert texts(replies[1:]) == (kb.fill(details).strip() if details else "")  # a question gets both
 
 
 @pytest.mark.parametrize(
@@ -46,8 +48,9 @@ def test_every_faq_is_answered_from_policy_kb(stack, kb, key):
         (
             "organiser_subsidy",
             "组织劳动力外出务工有什么补贴",
-            ["300元/人", "200元/人", "10元/人", "50元/人", "30元/人"],
+            ["300元", "200元", "100元", "农村劳务经纪人", "0874-5120155"],
         ),
+        ("organiser_reward", "组织非建档立卡的出去打工有什么奖励", ["10元", "50元", "以奖代补"]),
         ("hotline_12333", "12333是什么电话", ["12333", "0874-5120155"]),
     ],
 )
@@ -109,7 +112,7 @@ def test_malformed_body_is_not_an_error(stack, kb):
 def test_mixed_pinyin_and_english_does_not_crash(stack, kb):
     body = texts(ask(stack, "boss 不给 gongzi zenme ban"))
     # either understood as the wages question, or a "did you mean" with the phones: never an error
-    assert body == kb.render("unpaid_wages") or kb.contacts["center"].phone in body
+    assert body.startswith(kb.render("unpaid_wages")) or kb.contacts["center"].phone in body
     assert body != kb.render("error")
 
 

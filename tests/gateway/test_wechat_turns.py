@@ -180,7 +180,7 @@ def test_a_long_answer_comes_in_parts_and_more_gives_the_next(app, client, platf
         "outflow_office",
         "job_search_routes",
     ]
-    long_text = "\n".join(kb.render(key) for key in keys)
+    long_text = "\n".join(kb.full_text(key) for key in keys)
     assert len(long_text.encode()) > 2 * 2048
     upstream.answer = lambda text: ([{"text": long_text}], {"intent": "faq"})
     parts = [platform.post(client, platform.text("o-long", "都说说")).content]

@@ -254,7 +254,7 @@ def test_parse_date_future_is_flagged(text, expected):
     assert (result.date, result.is_future) == (expected, True)
 
 
-@pytest.mark.parametrize("text", ["车票680", "不记得了", "2月30号", "1.2千"])
+@pytest.mark.parametrize("text", ["车票680", "不记得了", "1.2千"])
 def test_parse_date_none(text):
     assert parse_date(text, TODAY) is None
 
@@ -380,3 +380,75 @@ def test_gazetteer_covers_every_province_and_yunnan_prefecture():
         for p in prefectures
     )
     assert parse_place("云南").tier == AMBIGUOUS  # the 34th: 云南 itself does not settle the tier
+
+
+# --- edge cases a worker's words hide (#12) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, months, bound",
+    [
+        ("不到三个月", 3, "below"),
+        ("还差几天满三个月", 3, "below"),
+        ("三个月不到", 3, "below"),
+        ("没满三个月", 3, "below"),
+        ("还不满3个月", 3, "below"),
+        ("快三个月了", 3, "about"),
+        ("差不多三个月", 3, "about"),
+        ("将近三个月", 3, "about"),
+        ("三个月左右", 3, "about"),
+        ("干了两个多月", 2, "at_least"),
+        ("干了5个月", 5, ""),
+    ],
+)
+def test_parse_months_bounds(text, months, bound):
+    q = parse_months(text)
+    assert q is not None and q.value == months and q.bound == bound
+    assert q.approximate == bool(bound)
+
+
+@pytest.mark.parametrize(
+    "text, months",
+    [("2个月29天", 2.97), ("两个月零十天", 2.33), ("一年零五天", 12.17), ("89天", 2.97)],
+)
+def test_parse_months_adds_days(text, months):
+    assert parse_months(text).value == months
+
+
+def test_parse_months_days_short_of():
+    q = parse_months("还差5天满3个月")
+    assert q.value == 3 and q.bound == "below" and q.short_days == 5
+
+
+@pytest.mark.parametrize(
+    "text, amount",
+    [("二十块零五毛", 20.5), ("20块零5毛", 20.5), ("一百块零八毛", 100.8), ("五块零二分", 5.02)],
+)
+def test_parse_amount_with_zero_before_jiao(text, amount):
+    assert parse_amount(text) == amount
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("今年2月29号", "2026年2月没有29号"),
+        ("4月31号", "4月没有31号"),
+        ("今年4月31日", "4月没有31号"),
+        ("2月29号", "2026年2月没有29号"),
+        ("2月30号", "2月没有30号"),
+    ],
+)
+def test_impossible_dates_are_said_not_replaced(text, problem):
+    parsed = parse_date(text, dt.date(2026, 12, 1))
+    assert parsed is not None and parsed.date is None
+    assert problem in parsed.problem
+
+
+def test_a_29th_of_february_that_exists_is_read():
+    assert parse_date("2月29号", dt.date(2028, 3, 5)).date == dt.date(2028, 2, 29)
+
+
+def test_lunar_thirtieth_in_a_short_month_says_so():
+    parsed = parse_date("腊月三十", dt.date(2026, 12, 1))
+    assert parsed.date == dt.date(2026, 2, 16)  # 腊月 of lunar 2025 has 29 days: 除夕 is 廿九
+    assert "只有29天" in parsed.note and "廿九" in parsed.note
