@@ -332,10 +332,10 @@ def decide(
         ):
             asked = stated[0]
         asked = _prefer_organiser(asked, text)
-        workers = read(ORGANISER, text, intent, today).get("workers")
-        if asked is ORGANISER and _ORGANISER_RULE.search(text) and not workers:
+        group = read(ORGANISER, text, intent, today)
+        if asked is ORGANISER and _ORGANISER_RULE.search(text) and not group.get("workers"):
             # "要组织好多人才有奖励", "组织非建档立卡的有什么奖励": the rule, 建档立卡 or 以奖代补
-            poor = read(ORGANISER, text, intent, today).get("workers_poor")
+            poor = group.get("workers_poor")
             return Decision(None, faq_key="organiser_reward" if poor is False else "organiser_subsidy")
         decision = _start(asked, text, intent, today)
         _rule_first(decision, text)

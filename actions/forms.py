@@ -385,7 +385,7 @@ def say_other_region(dispatcher: CollectingDispatcher, place: str) -> None:
 def answer_rule(dispatcher: CollectingDispatcher, decision: dialogue.Decision) -> list[EventType]:
     """A rule question's own answer, and the cap of the place it names when it also asks how much."""
     for key in (decision.faq_key, *decision.more_keys):
-        topics.say_answer(dispatcher, key, {"text": "a question"}, buttons=False)
+        topics.say_answer(dispatcher, key, question=True, related=False)
     if decision.facts.get("tier"):
         dispatcher.utter_message(text=cap_line(decision.facts))
     key = decision.faq_key or ""
@@ -438,7 +438,7 @@ def answer_as_is(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Eve
     key = topics.faq_key(message)
     intent = (message.get("intent") or {}).get("name")
     if intent == "faq" and key:
-        topics.say_answer(dispatcher, key, message)
+        topics.say_answer(dispatcher, key, question=not topics.browsing(message))
         return [SlotSet("last_topic", key)]
     suggest(dispatcher, message)
     return []

@@ -19,7 +19,7 @@ from policy_kb.understanding import (
     parse_months,
     parse_place,
 )
-from policy_kb.understanding.numbers import NUM, number_value
+from policy_kb.understanding.numbers import DAYS_SHORT, days_short
 
 YES_INTENTS = {"affirm"}
 NO_INTENTS = {"deny"}
@@ -194,7 +194,7 @@ MONTHS_THRESHOLD = {
 _FULL = re.compile(
     r"^(?:已经|早就|早)?\s*(?:干)?\s*(?:满|够|到)\s*(?:了|啦|的)?\s*[。!！~]*$|^(?:满了|够了|到了|超过了|过了)"
 )
-_SHORT = re.compile(rf"(?:还)?差\s*(?P<n>{NUM}|几|一两|两三)\s*天")
+_SHORT = re.compile(DAYS_SHORT)
 
 
 def months_facts(text: str, form: str, requested: str | None, today: dt.date) -> dict:
@@ -209,10 +209,10 @@ def months_facts(text: str, form: str, requested: str | None, today: dt.date) ->
             return {"months": float(threshold), "months_bound": None}
         short = _SHORT.search(stripped)
         if short and not re.search(r"满|够|到", stripped[short.end() :]):
-            n = number_value(short["n"]) if short["n"] not in ("几", "一两", "两三") else None
-            if n is None:
+            days = days_short(short)
+            if days is None:
                 return {"months": float(threshold), "months_bound": "below"}
-            return {"months": round(threshold - n[0] / 30, 2), "months_bound": None}
+            return {"months": round(threshold - days / 30, 2), "months_bound": None}
     q = _last_said(text, parse_months) or parse_months(text)
     if q is None:
         return {}

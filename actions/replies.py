@@ -38,7 +38,7 @@ class ActionAnswerFaq(Action):
         events = forms.route(dispatcher, tracker, "faq", key)
         if events is not None:
             return events
-        topics.say_answer(dispatcher, key, tracker.latest_message or {})
+        topics.say_answer(dispatcher, key, question=not topics.browsing(tracker.latest_message or {}))
         if tracker.active_loop:
             return forms.miss_events(tracker)
         return [SlotSet("last_topic", key)]
@@ -63,8 +63,7 @@ class ActionAnswerDetails(Action):
                 f"上面就是{kb.answers[key].title}的全部内容。还想问细的，"
                 f"打{center.short_name}{center.phone}或{hotline.phone}。"
             )
-        buttons = [b for b in topics.answer_buttons(key) if b["title"] != policy.DETAILS_BUTTON]
-        dispatcher.utter_message(text=details, buttons=buttons)
+        dispatcher.utter_message(text=details, buttons=topics.answer_buttons(key, details=False))
         if tracker.active_loop:
             return []
         return [SlotSet("last_topic", key)]

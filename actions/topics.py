@@ -71,14 +71,6 @@ def topic_button(key: str) -> dict[str, str]:
     return {"title": policy.get().answers[key].title, "payload": f'/faq{{"topic":"{key}"}}'}
 
 
-def details_button(key: str) -> list[dict[str, str]]:
-    """ "看详细" (on WeChat "回复1看详细") when the answer keeps details for a second bubble."""
-    kb = policy.get()
-    if key not in kb.answers or not kb.answers[key].details.strip():
-        return []
-    return [{"title": policy.DETAILS_BUTTON, "payload": f'/ask_details{{"topic":"{key}"}}'}]
-
-
 def browsing(parse_data: dict[str, Any]) -> bool:
     """A tapped topic or a bare keyword ("社保", "以奖代补"): the summary, with the details behind 看详细. A real
     question gets its details too, as a second bubble: what it asks is often there (材料, 强制执行 …)."""
@@ -86,29 +78,31 @@ def browsing(parse_data: dict[str, Any]) -> bool:
     return text.startswith("/") or len(text) <= 4
 
 
-def say_answer(dispatcher: Any, key: str, parse_data: dict[str, Any], buttons: bool = True) -> None:
-    """An FAQ answer: its first bubble, then (for a question) its details; the buttons under the last."""
+def say_answer(dispatcher: Any, key: str, question: bool, related: bool = True) -> None:
+    """An FAQ answer: its first bubble, then (for a question) its details; the buttons under the last.
+    `related` adds the calculator and related-answer buttons to the details one."""
     kb = policy.get()
-    buttons_ = answer_buttons(key) if buttons else details_button(key)
-    details = kb.details(key)
-    if not details or browsing(parse_data):
-        dispatcher.utter_message(text=kb.render(key), buttons=buttons_)
+    details = kb.details(key, source=False) if question else ""
+    if not details:
+        dispatcher.utter_message(text=kb.render(key), buttons=answer_buttons(key, related=related))
         return
     dispatcher.utter_message(text=kb.render(key))
-    dispatcher.utter_message(
-        text=kb.fill(kb.answers[key].details).strip(),
-        buttons=[b for b in buttons_ if b["title"] != policy.DETAILS_BUTTON],
-    )
+    dispatcher.utter_message(text=details, buttons=answer_buttons(key, details=False, related=related))
 
 
-def answer_buttons(key: str) -> list[dict[str, str]]:
-    """The buttons under an FAQ answer: its details, its calculator, the answers it leads to."""
-    buttons = details_button(key)
+def answer_buttons(key: str, details: bool = True, related: bool = True) -> list[dict[str, str]]:
+    """The buttons under an FAQ answer: "看详细" (on WeChat "回复1看详细") when it keeps details for later,
+    its calculator, the answers it leads to."""
+    kb = policy.get()
+    buttons = []
+    if details and key in kb.answers and kb.answers[key].details.strip():
+        buttons.append({"title": policy.DETAILS_BUTTON, "payload": f'/ask_details{{"topic":"{key}"}}'})
+    if not related:
+        return buttons
     calculator = CALCULATORS.get(key)
     if calculator:
         buttons.append({"title": calculator[0], "payload": calculator[1]})
-    answers = policy.get().answers
-    buttons += [topic_button(k) for k in [*OVERVIEWS.get(key, []), *RELATED.get(key, [])] if k in answers]
+    buttons += [topic_button(k) for k in [*OVERVIEWS.get(key, []), *RELATED.get(key, [])] if k in kb.answers]
     if key in ("overview_organiser", "organiser_reward"):
         buttons.append({"title": "帮我算算组织输出补贴", "payload": "/check_organiser_subsidy"})
     return buttons

@@ -164,13 +164,14 @@ class KnowledgeBase:
             lines.append(self.citation(answer.cites))
         return "\n".join(lines)
 
-    def details(self, key: str, as_of: dt.date | None = None) -> str:
-        """The second bubble of an answer ("" when it has none), with its source line."""
+    def details(self, key: str, as_of: dt.date | None = None, source: bool = True) -> str:
+        """The second bubble of an answer ("" when it has none), with its source line unless it follows
+        the first bubble at once (which carries the source)."""
         answer = self.answers[key]
         if not answer.details.strip():
             return ""
         lines = [self.fill(answer.details, as_of).strip()]
-        if answer.cites:
+        if source and answer.cites:
             lines.append(self.citation(answer.cites))
         return "\n".join(lines)
 
@@ -180,12 +181,8 @@ class KnowledgeBase:
 
     def full_text(self, key: str, as_of: dt.date | None = None) -> str:
         """First bubble and details in one text, for exports and the helpdesk."""
-        details = self.details(key, as_of)
-        first = self.first_bubble(key, as_of)
-        if not details:
-            return first
-        body = self.fill(self.answers[key].details, as_of).strip()
-        return first + "\n" + body
+        details = self.details(key, as_of, source=False)
+        return self.first_bubble(key, as_of) + ("\n" + details if details else "")
 
     # -- validation ----------------------------------------------------------------------------
     def problems(self) -> list[str]:

@@ -47,9 +47,8 @@ class Result:
             first += [f"·{r}" for r in self.reasons]
         if self.missing:
             first.append("还需要知道：" + "、".join(self.missing))
-        source = kb.citation(self.cites) if self.cites else ""
-        if source:
-            first.append(source)
+        if self.cites:
+            first.append(kb.citation(self.cites))
         second = []
         if self.documents:
             second.append("要带的材料：" + "；".join(self.documents))
@@ -69,12 +68,10 @@ MET, UNMET, ASK = "met", "unmet", "ask"
 def months_status(months: float, bound: str | None, threshold: float) -> str:
     """Whether `months` worked (as the worker put it: bound "below", "about", "at_least" or "") reach
     `threshold`: MET, UNMET, or ASK when his words leave it open ("快三个月了" for 3: maybe a few days short)."""
-    if bound == "below":  # "不到三个月": less than 3; "不到五个月": at least 4 is likely, not sure
-        if months <= threshold:
-            return UNMET
-        return MET if months - 1 >= threshold else ASK
-    if bound == "about":
-        if months < threshold:
+    if bound in ("below", "about"):
+        # "不到三个月" is less than 3, "快两个月" less than 3 too; "不到五个月" or "快四个月": most likely 3 or
+        # more, and when a month's doubt straddles the threshold, ask
+        if months < threshold or (bound == "below" and months == threshold):
             return UNMET
         return MET if months - 1 >= threshold else ASK
     return MET if months >= threshold else UNMET

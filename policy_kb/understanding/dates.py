@@ -104,6 +104,11 @@ def _impossible(year: int | None, month: int, day: int) -> _Impossible | None:
     return None
 
 
+def _latest_year(month: int, day: int, today: dt.date) -> int:
+    """The year a month and day without a year name: this year, or last year when it is still to come."""
+    return today.year if (month, day) <= (today.month, today.day) else today.year - 1
+
+
 def _last_day(y: int, m: int) -> int:
     return calendar.monthrange(y, m)[1]
 
@@ -200,7 +205,7 @@ def _month_day(m, today):
     year = _year(m["y"], today)
     if year is None:
         # no year: the latest year in which that day is not after today ("2月29号" in 2026 is no 2024)
-        year = today.year if (month, day) <= (today.month, today.day) else today.year - 1
+        year = _latest_year(month, day, today)
         bad = _impossible(year, month, day)
         if bad:
             return bad
@@ -213,7 +218,7 @@ def _month_day(m, today):
 )
 def _dotted(m, today):
     month, day = int(m["m"]), int(m["d"])
-    year = today.year if (month, day) <= (today.month, today.day) else today.year - 1
+    year = _latest_year(month, day, today)
     return _impossible(year, month, day) or (_recent(lambda y: _safe(y, month, day), today), False, "")
 
 

@@ -490,9 +490,19 @@ _BELOW_BEFORE = re.compile(r"(不到|不满|没满|没够|没有满|没到|不�
 _BELOW_AFTER = re.compile(r"\s*(不到|不满|还不到|没到|没满)")
 _ABOUT_AFTER = re.compile(r"\s*(左右|上下)")
 # "还差几天满三个月", "差5天就满3个月了": the days short of a duration
-_SHORT_OF = re.compile(rf"差\s*(?P<n>{NUM}|几|一两|两三)\s*天\s*(?:就)?\s*(?:满|够|到)\s*$")
+# days short of something: a number, or a vague "几/一两/两三" (a few: not counted)
+DAYS_SHORT = rf"差\s*(?P<n>{NUM}|几|一两|两三)\s*天"
+_SHORT_OF = re.compile(DAYS_SHORT + r"\s*(?:就)?\s*(?:满|够|到)\s*$")
 # "2个月29天", "两个月零十天", "一年零五天": days after months or years add up
 _AND_DAYS = re.compile(rf"\s*(?:零|又)?\s*(?P<n>{NUM})\s*(?:天|日)(?!前|之前|后)")
+
+
+def days_short(match: re.Match | None) -> int | None:
+    """The days of a DAYS_SHORT match ("差5天" → 5); None for none or a vague "差几天"."""
+    if match is None or match["n"] in ("几", "一两", "两三"):
+        return None
+    parsed = number_value(match["n"])
+    return int(parsed[0]) if parsed else None
 
 
 def parse_months(text: str) -> Quantity | None:
@@ -522,8 +532,8 @@ def parse_months(text: str) -> Quantity | None:
         (months, lower_bound), matched, end = best[1], best[2], best[3]
         start = best[0][0]
         days = _AND_DAYS.match(text, end) if matched and not matched.endswith(("天", "日子")) else None
-        if days and number_value(days["n"]):
-            months = round(months + number_value(days["n"])[0] / 30, 2)
+        if days and (extra := number_value(days["n"])):
+            months = round(months + extra[0] / 30, 2)
             matched += days.group()
             end = days.end()
         before = text[:start]
@@ -535,9 +545,7 @@ def parse_months(text: str) -> Quantity | None:
             bound = "about"  # "快一年了", "差不多半年": about that long, maybe a little less
         elif lower_bound:
             bound = "at_least"
-        short_days = None
-        if short and short["n"] not in ("几", "一两", "两三") and number_value(short["n"]):
-            short_days = int(number_value(short["n"])[0])
+        short_days = days_short(short)
         understood = {
             "at_least": f"{_fmt(months)}个月以上",
             "about": f"约{_fmt(months)}个月",

@@ -77,6 +77,6 @@ def test_the_length_check_can_fail():
     assert len(kb2.first_bubble("x")) > policy.FIRST_BUBBLE_LIMIT
 
 
-def test_details_come_behind_their_own_source_line():
+def test_long_answers_keep_details_for_a_second_bubble():
     with_details = [k for k in FAQ if KB.answers[k].details]
     assert len(with_details) >= 10, "long answers keep their details behind 看详细"
