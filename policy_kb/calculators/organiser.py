@@ -81,22 +81,36 @@ class OrganiserCase:
     months_bound: str | None = None  # how the months were said: below (不到) / about (快) / at_least (多)
 
 
-def _impossible(case: OrganiserCase) -> str | None:
-    if case.workers is not None and case.workers <= 0:
-        return "输出人数不对：请说组织出去了几个人，比如“25个人”。"
-    if case.stable is not None and case.stable < 0:
-        return "还在岗的人数不对：请说现在还在干的有几个人。"
-    if case.months is not None and case.months < 0:
-        return "干了几个月不对：请说他们在那边干了几个月，比如“4个月”。"
-    return None
+def _impossible(case: OrganiserCase) -> list[tuple[str, str]]:
+    """(why, what to ask) for each number that cannot be."""
+    checks = (
+        (
+            case.workers,
+            lambda v: v <= 0,
+            "输出人数不对：请说组织出去了几个人，比如“25个人”。",
+            "输出了几个人",
+        ),
+        (case.stable, lambda v: v < 0, "还在岗的人数不对：请说现在还在干的有几个人。", "还在岗的有几个人"),
+        (
+            case.months,
+            lambda v: v < 0,
+            "干了几个月不对：请说他们在那边干了几个月，比如“4个月”。",
+            "干了几个月",
+        ),
+    )
+    return [(why, ask) for value, wrong, why, ask in checks if value is not None and wrong(value)]
 
 
 def calculate(case: OrganiserCase, as_of: dt.date | None = None) -> Result:
     as_of = as_of or dt.date.today()
-    why = _impossible(case)
-    if why:  # nothing is computed from a number that cannot be
+    wrong = _impossible(case)
+    if wrong:  # nothing is computed from a number that cannot be
         return Result(
-            UNKNOWN, "组织输出补贴", reasons=[why], missing=["输出了几个人"], cites=list(POOR_CITES)
+            UNKNOWN,
+            "组织输出补贴",
+            reasons=[why for why, _ in wrong],
+            missing=[ask for _, ask in wrong],
+            cites=list(POOR_CITES),
         )
     if case.workers_poor is None:
         return Result(

@@ -74,12 +74,20 @@ def calculate(case: TransportCase, as_of: dt.date | None = None) -> Result:
         result.documents = []
         return result
 
-    if case.ticket is not None and case.ticket <= 0:
-        result.reasons.append("车票金额不对：请说从家到打工地的车票钱，比如“680”。")
-    if case.months is not None and case.months < 0:
-        result.reasons.append("干了几个月不对：请说在那边干了几个月，比如“5个月”“半年”。")
-    if result.reasons:  # impossible values: nothing is computed until they are said again
-        result.missing = ["车票多少钱" if (case.ticket or 0) <= 0 else "稳定干了几个月"]
+    # impossible values: nothing is computed until they are said again, and only they are asked
+    for value, wrong, reason, ask in (
+        (case.ticket, lambda v: v <= 0, "车票金额不对：请说从家到打工地的车票钱，比如“680”。", "车票多少钱"),
+        (
+            case.months,
+            lambda v: v < 0,
+            "干了几个月不对：请说在那边干了几个月，比如“5个月”“半年”。",
+            "稳定干了几个月",
+        ),
+    ):
+        if value is not None and wrong(value):
+            result.reasons.append(reason)
+            result.missing.append(ask)
+    if result.reasons:
         result.documents = []
         return result
     if case.registered_poor is False:
