@@ -48,6 +48,10 @@ _NEW_PERSON = re.compile(
 )
 _RULE_QUESTIONS = (
     (
+        re.compile(r"(回来|回家|返程|回程|往返|来回|过年回)[^，,。]{0,8}(车票|票|车费|路费)"),
+        "transport_return_ticket",
+    ),
+    (
         re.compile(
             r"(带|准备|交|提供|拿|开)(些|点)?(哪些|啥子|什么|哪样|哪些个|啥)(东西|材料|资料|证明|手续|证件)?"
             r"|(要|需要|得)(些|点)?(哪些|啥子|什么|哪样|啥)(东西|材料|资料|证明|手续|证件)|材料|手续|复印件"
@@ -95,7 +99,9 @@ _PERSON_SPLIT = re.compile(
 
 
 # FAQ keys of one part of a calculator's rule: a case stated with them still starts that calculator
-_ORGANISING_ONLY = re.compile(r"组织|输出|经纪人|以奖代补|带(了|出去)")
+_ORGANISING_ONLY = re.compile(
+    r"组织|输出|经纪人|以奖代补|带(了|出去)|带[^，,。]{0,8}(人|户(?!口)|老乡|村民|工人)[^，,。]{0,3}(出去|去|到)"
+)
 _SUB_TOPICS = {
     "transport_documents": "transport_subsidy",
     "transport_where": "transport_subsidy",
@@ -233,7 +239,7 @@ def _recompute(calc: Calculator, case: dict, facts: dict) -> Decision:
     prefix = f"好的，改成{changed}：" if changed else "好的，还是按原来的算："
     decision = Decision(calc, merged, prefix=prefix, old_destination=old.get("destination"))
     if calc is TRANSPORT and facts.get("return_ticket") and not changed:
-        decision.prefix = ""
+        decision.prefix = "还是按去的车票算："
         decision.prefix_key = "transport_return_ticket"
     merged.pop("return_ticket", None)
     return decision
@@ -297,7 +303,8 @@ def decide(
     if rule_key and (asked is TRANSPORT or topic_calc is TRANSPORT or _TRANSPORT_SPECIFIC.search(text)):
         # the question's own words are not facts ("一年能领几次" is no 12 months of work)
         facts = read(TRANSPORT, _without_rule_words(text), intent, today)
-        if not {"ticket", "months"} & set(facts):
+        again = kept and kept["calc"] == "transport" and rule_key == "transport_return_ticket"
+        if not {"ticket", "months"} & set(facts) and not again:
             # "在宣威打工 补好多 要交哪些材料": the rule's answer, and the cap of the place named
             place = {k: facts[k] for k in ("tier", "destination", "in_qujing") if k in facts}
             facts = place if _OWN_AMOUNT.search(text) else {}
@@ -321,6 +328,13 @@ def decide(
             facts = read(calc, text, intent, today, kept.get("slots"))
             if _real(facts):
                 return _recompute(calc, kept, facts)
+    # an organiser asking about both groups: the 建档立卡 tiers and 以奖代补, unless he counts heads
+    if (
+        _both_groups(text)
+        and _ORGANISING_ONLY.search(text)
+        and not read(ORGANISER, text, intent, today).get("workers")
+    ):
+        return Decision(None, faq_key="organiser_subsidy", more_keys=("organiser_reward",))
     # 3. a worker asks for his own amount or date
     if asked is not None:
         stated = _stated(text, intent, today)
@@ -332,11 +346,9 @@ def decide(
         ):
             asked = stated[0]
         asked = _prefer_organiser(asked, text)
-        group = read(ORGANISER, text, intent, today)
-        if asked is ORGANISER and _ORGANISER_RULE.search(text) and not group.get("workers"):
-            # "要组织好多人才有奖励", "组织非建档立卡的有什么奖励": the rule, 建档立卡 or 以奖代补
-            poor = group.get("workers_poor")
-            return Decision(None, faq_key="organiser_reward" if poor is False else "organiser_subsidy")
+        rule = _organiser_rule(asked, text, intent, today)
+        if rule is not None:
+            return rule
         decision = _start(asked, text, intent, today)
         _rule_first(decision, text)
         return decision
@@ -368,9 +380,16 @@ def decide(
     if stated is None:
         return None
     calc = _prefer_organiser(stated[0], text)
+    rule = _organiser_rule(calc, text, intent, today)
+    if rule is not None:
+        return rule
     if intent == "faq":
         # an FAQ question starts a calculator only when it asks for the worker's own amount or date
         own = topic_calc is calc or (calc.words.search(text) and _OWN_AMOUNT.search(text))
+        # a whole case told without a question ("卡户 跟县里输出去的广东 干了5个月 车票四百") is his own
+        own = own or (
+            not _QUESTION.search(text) and len(set(_real(stated[1])) - _PLACE_DETAIL) >= _WHOLE_CASE
+        )
         if not own or (calc is ARBITRATION and not ARBITRATION.words.search(text)):
             return None
     elif intent == "nlu_fallback" and _QUESTION.search(text) and not _OWN_AMOUNT.search(text):
@@ -379,6 +398,34 @@ def decide(
     if intent not in ("inform", "affirm", "deny"):
         _rule_first(decision, text)
     return decision
+
+
+def _organiser_rule(calc: Calculator, text: str, intent: str | None, today: dt.date) -> Decision | None:
+    """ "要组织好多人才有奖励", "组织非建档立卡的有什么奖励": the rule (建档立卡 tiers or 以奖代补), not a
+    calculation, while no head count is given."""
+    if calc is not ORGANISER or not _ORGANISER_RULE.search(text):
+        return None
+    group = read(ORGANISER, text, intent, today)
+    if group.get("workers"):
+        return None
+    return Decision(
+        None, faq_key="organiser_reward" if group.get("workers_poor") is False else "organiser_subsidy"
+    )
+
+
+_NOT_POOR = re.compile(
+    r"(非|不是|没有?评上?|没)(建档立卡|建档|贫困户?|卡户)|普通(农)?户|一般(农)?户|普通(老百姓|群众|农民)"
+)
+_POOR = re.compile(r"建档立卡|贫困户|卡户|贫困劳动力|建档户")
+
+
+def _both_groups(text: str) -> bool:
+    """ "组织卡户和普通户出去": 建档立卡 workers and others named in one message."""
+    return bool(_NOT_POOR.search(text)) and bool(_POOR.search(_NOT_POOR.sub("", text)))
+
+
+_WHOLE_CASE = 3  # facts of a case told without a question that make it the worker's own
+_PLACE_DETAIL = {"destination", "in_qujing"}  # said with the tier, not facts of their own
 
 
 def _rule_first(decision: Decision, text: str) -> None:
