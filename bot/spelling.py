@@ -1,7 +1,8 @@
 """Spelling repair of domain terms before the NLU: what phones and IMEs do to 仲裁, 建档立卡, 工资, 交通.
 
 `repair(text)` returns the text with
-1. Unicode normalised (NFKC: full-width letters, digits and punctuation become plain ones);
+1. Unicode normalised (NFKC: full-width letters, digits and punctuation become plain ones), spoken fillers
+   (嗯, 呃) and stammered repeats ("那个那个", "是 是") of voice input dropped;
 2. stray spaces inside a word removed ("交 通 补 助" → "交通补助"; spaces between words stay, workers use
    them as commas);
 3. a few pinyin abbreviations workers type spelled out, as whole tokens only (jt → 交通, gz → 工资, zc → 仲裁);
@@ -163,6 +164,20 @@ def normalise(text: str) -> str:
     return _join_spread_letters(text)
 
 
+# spoken hesitations, as voice input and slow typists write them: a token of their own
+_FILLER = re.compile(r"(?:^|(?<=[\s，,。]))(?:嗯+|呃+|额+|唔+|em+|en+|ng+)(?:$|[\s，,。]+)", re.I)
+# a stammered repeat: two to four characters said twice ("那个那个", "就是 就是"), or one said twice with a
+# pause ("是 是"); a doubled word without the pause stays ("天天", "谢谢")
+_REPEAT = re.compile(r"([\u4e00-\u9fff]{2,4})(?:\s*\1)+|([\u4e00-\u9fff])\s+(?=\2)")
+
+
+def fluent(text: str) -> str:
+    """The message without spoken fillers (嗯, 呃) and stammered repeats: "嗯 那个那个 就是 就是 是 是咋个补的"
+    reads "那个 就是 是咋个补的"."""
+    text = _REPEAT.sub(lambda m: m.group(1) or "", _FILLER.sub("", text))
+    return re.sub(r"\s{2,}", " ", text).strip()
+
+
 def _match(window: str, gloss: Glossary) -> str | None:
     if window in gloss.terms:
         return None
@@ -220,9 +235,9 @@ def prepare() -> None:
 
 def repair(text: str) -> str:
     """The text Rasa should read: normalised, abbreviations spelled out, misspelt domain terms repaired."""
-    text = normalise(text)
+    text = fluent(normalise(text))
     text = _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1).lower()], text)
     return _repair_terms(text)
 
 
-__all__ = ["ABBREVIATIONS", "glossary", "normalise", "prepare", "repair"]
+__all__ = ["ABBREVIATIONS", "fluent", "glossary", "normalise", "prepare", "repair"]

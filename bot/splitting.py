@@ -4,6 +4,8 @@
 - several questions of different topics ("老板不给钱 去哪告 还有就是我还能领交通补助不") become one turn each
   (at most three); a clause that only adds context stays with the question after it; a calculator's
   facts stay together, and the calculator comes last so that its question is what the worker sees last;
+- two asking clauses side by side with no connective ("想回来创业 贷款能贷好多 有培训补贴没得") are cut
+  after each asking clause and split the same way, when the NLU gives them different topics;
 - a long story whose question is at the end ("…一分钱没给 这种情况我该咋个办") is classified by that
   question, while the whole story goes along (`story`) for the calculators' facts;
 - anything else is one turn, as it came.
@@ -14,9 +16,12 @@ dict. Numbered questions are split by bot.channels before this is asked.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
 
 MAX_TURNS = 3
 CONFIDENT = 0.6
@@ -73,10 +78,39 @@ def parts_of(text: str) -> list[str]:
     return [p.strip(" ，,。；;？?！!") for p in pieces if p and re.search(r"\w", p)]
 
 
+MIN_QUESTION = (
+    8  # characters: a shorter asking clause ("咋个办", "要带哪些材料") belongs to the question before it
+)
+
+
+def asked_clauses(text: str) -> list[str]:
+    """The message cut after each clause that asks, with no connective between ("…有补贴没得 车费又咋个补"):
+    the clauses before an asking one go with it; a short asking clause stays with the one before, and so
+    does a remark after the last question."""
+    pieces: list[list[str]] = []
+    current: list[str] = []
+    for clause in (c for c in _CLAUSE.split(text) if c):
+        current.append(clause)
+        if _ASKS.search(clause):
+            if pieces and len("".join(current)) < MIN_QUESTION:
+                pieces[-1] += current
+            else:
+                pieces.append(current)
+            current = []
+    if current and pieces:
+        pieces[-1] += current
+    elif current:
+        pieces.append(current)
+    return [" ".join(p) for p in pieces]
+
+
 async def plan(text: str, parse: Parse) -> list[Turn]:
     try:
         return await _plan(text, parse)
     except Busy:
+        return [Turn(text)]
+    except Exception:  # noqa: BLE001 - a fault in splitting must not cost the worker his answer
+        logger.exception("splitting failed; the message goes to Rasa as it came")
         return [Turn(text)]
 
 
@@ -86,6 +120,11 @@ async def _plan(text: str, parse: Parse) -> list[Turn]:
         turns = await _several(parts, parse)
         if turns:
             return turns
+    elif len(text) < LONG:
+        # no connective: a calculator's case keeps its clauses together (its rule questions are its own)
+        turns = await _several(asked_clauses(text), parse, calculators=False)
+        if turns:
+            return turns
     if len(text) >= LONG:
         turn = await _story(text, parse)
         if turn:
@@ -93,7 +132,9 @@ async def _plan(text: str, parse: Parse) -> list[Turn]:
     return [Turn(text)]
 
 
-async def _several(parts: list[str], parse: Parse) -> list[Turn] | None:
+async def _several(parts: list[str], parse: Parse, calculators: bool = True) -> list[Turn] | None:
+    if len(parts) < 2:
+        return None
     labelled = []
     for part in parts:
         label, confidence = _label(await parse(part))
@@ -112,6 +153,8 @@ async def _several(parts: list[str], parse: Parse) -> list[Turn] | None:
     if waiting and groups:
         groups[-1][1] += waiting
     if len(groups) < 2 or len({g[0] for g in groups}) < 2:
+        return None
+    if not calculators and any(g[0].startswith("check_") for g in groups):
         return None
     # FAQ answers first, a calculator last (its question is what the worker answers next)
     groups.sort(key=lambda g: g[0].startswith("check_"))
@@ -134,4 +177,4 @@ async def _story(text: str, parse: Parse) -> Turn | None:
     return Turn(question, story=text)  # the calculators still read the whole story for facts
 
 
-__all__ = ["MAX_TURNS", "Busy", "Turn", "parts_of", "plan"]
+__all__ = ["MAX_TURNS", "Busy", "Turn", "asked_clauses", "parts_of", "plan"]

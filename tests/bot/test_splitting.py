@@ -91,3 +91,65 @@ def test_inside_a_calculator_nothing_is_split():
 )
 def test_parts(text, parts):
     assert parts_of(text) == parts
+
+
+def test_two_questions_side_by_side_without_a_connective_are_two_turns():
+    turns = run("我媳妇在家没事做 想参加培训 有补贴没得 交通补助又是咋个领的")
+    assert [t.text for t in turns] == ["我媳妇在家没事做 想参加培训 有补贴没得", "交通补助又是咋个领的"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "老板欠我三个月工钱 不给钱 咋个办",  # one topic, asked twice
+        "欠工钱 投诉 咋办",  # a bare "咋办" is no question of its own
+    ],
+)
+def test_clauses_of_one_question_stay_one_turn(text):
+    assert len(run(text)) == 1
+
+
+def test_a_calculators_case_and_its_rule_question_stay_one_turn():
+    text = "在东莞打工 能补好多 交通补助要带哪些东西"
+    assert len(run(text)) == 1
+
+
+@pytest.mark.parametrize(
+    "text, clean",
+    [
+        ("嗯 我想问一下 那个那个交通补助咋个领", "我想问一下 那个交通补助咋个领"),
+        ("就是 就是 老板不给工资 是 是咋个办", "就是 老板不给工资 是咋个办"),
+        ("呃 12333打得通不", "12333打得通不"),
+        ("谢谢 天天加班 慢慢来", "谢谢 天天加班 慢慢来"),  # words that are doubled stay
+        ("额度是好多", "额度是好多"),
+    ],
+)
+def test_spoken_fillers_and_stammered_repeats_are_dropped(text, clean):
+    from bot import spelling
+
+    assert spelling.fluent(text) == clean
+
+
+@pytest.mark.parametrize(
+    "text, clauses",
+    [
+        ("想参加培训 有补贴没得 交通补助是咋个补的", ["想参加培训 有补贴没得", "交通补助是咋个补的"]),
+        ("想参加培训 有补贴没得 要带哪些材料", ["想参加培训 有补贴没得 要带哪些材料"]),
+        ("欠工钱 投诉 咋办", ["欠工钱 投诉 咋办"]),
+        ("车费咋个补 咋办", ["车费咋个补 咋办"]),
+        ("车费咋个补 我在东莞", ["车费咋个补 我在东莞"]),
+        ("培训有补贴没得 交通补助是咋个补的 我在东莞", ["培训有补贴没得", "交通补助是咋个补的 我在东莞"]),
+        ("我在东莞", ["我在东莞"]),
+    ],
+)
+def test_asked_clauses(text, clauses):
+    assert splitting.asked_clauses(text) == clauses
+
+
+def test_a_fault_in_the_nlu_while_splitting_leaves_the_message_whole():
+    async def broken(text: str) -> dict:
+        raise RuntimeError("model not loaded")
+
+    assert asyncio.run(plan("培训有补贴不 另外交通补助咋个领", broken)) == [
+        Turn("培训有补贴不 另外交通补助咋个领")
+    ]
