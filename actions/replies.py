@@ -16,6 +16,9 @@ from policy_kb import kb as policy
 MENU_REPLIES = {"greet", "ask_capabilities", "out_of_scope"}
 CHITCHAT = MENU_REPLIES | {"goodbye", "thanks", "human_handoff"}
 # a question word in a message taken for a greeting: not a greeting
+_GREETING = re.compile(r"喂|你好|您好|在吗|在不在|请问|hello|hi|哈喽|嗨|早上好|晚上好|师傅|老师|同志", re.I)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_STORY = 5  # Chinese characters besides the greeting words: more is a message of its own
 _ASKS = re.compile(r".{4,}(咋|怎么|哪|什么|啥|吗|么|多少|好多|几|能不能|可不可以|有没有|[?？])")
 
 
@@ -38,7 +41,13 @@ class ActionAnswerFaq(Action):
         events = forms.route(dispatcher, tracker, "faq", key)
         if events is not None:
             return events
-        topics.say_answer(dispatcher, key, question=not topics.browsing(tracker.latest_message or {}))
+        message = tracker.latest_message or {}
+        topics.say_answer(dispatcher, key, question=not topics.browsing(message))
+        others = [] if topics.browsing(message) else topics.runners_up(message, key)
+        if others:
+            dispatcher.utter_message(
+                text=topics.UNSURE_LINE, buttons=[topics.topic_button(k) for k in others]
+            )
         if tracker.active_loop:
             return forms.miss_events(tracker)
         return [SlotSet("last_topic", key)]
@@ -77,14 +86,16 @@ class ActionReply(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == "out_of_scope":
-            # another region's policy, or a case with many place names: not out of scope
-            events = forms.route(dispatcher, tracker, intent, None, rules=False)
-            if events is not None:
-                return events
+        # another region's policy, a case with many place names, or a correction of the kept case
+        # ("不对 我刚打电话问了…", taken for a handoff): not chitchat
+        events = forms.route(dispatcher, tracker, intent, None, rules=False)
+        if events is not None:
+            return events
         key = intent if intent in CHITCHAT else "fallback"
-        if key == "greet" and _ASKS.search(tracker.latest_message.get("text") or ""):
-            key = "fallback"  # "官司太复杂了 哪点有人帮忙" is a question, never answered with the greeting
+        text = tracker.latest_message.get("text") or ""
+        if key == "greet" and (_ASKS.search(text) or len(_HAN.findall(_GREETING.sub("", text))) >= _STORY):
+            # "官司太复杂了 哪点有人帮忙", "喂 你好 老板跑了…": a question or a story, never the greeting
+            key = "fallback"
         if key == "fallback":
             return ActionSuggestTopics().run(dispatcher, tracker, domain)
         buttons = topics.menu_buttons() if key in MENU_REPLIES else []
@@ -99,6 +110,10 @@ class ActionSuggestTopics(Action):
         return "action_suggest_topics"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        # unsure of the topic, but the message may still be a rule question or a case ("回家的车票算不算")
+        routed = forms.route(dispatcher, tracker, "nlu_fallback", None)
+        if routed is not None:
+            return routed
         forms.suggest(dispatcher, tracker.latest_message)
         return forms.miss_events(tracker)
 

@@ -90,6 +90,31 @@ def say_answer(dispatcher: Any, key: str, question: bool, related: bool = True) 
     dispatcher.utter_message(text=details, buttons=answer_buttons(key, details=False, related=related))
 
 
+UNSURE = 0.3  # the response selector's confidence below which its runners-up are offered too
+RUNNER_UP = 0.1  # a runner-up less likely than this is not worth a button
+UNSURE_LINE = "如果问的不是这个，点下面的："
+
+
+def runners_up(parse_data: dict[str, Any], answered: str, limit: int = 2) -> list[str]:
+    """When the model was unsure of the FAQ key (on our held-out set, 20 of the 32 answers below 0.3 were
+    wrong): the next keys it considered, so that a wrong guess costs the worker one tap."""
+    ranking = (parse_data.get("response_selector") or {}).get("faq", {}).get("ranking") or []
+    if not ranking or float(ranking[0].get("confidence") or 0) >= UNSURE:
+        return []
+    answers = policy.get().answers
+    top = (ranking[0].get("intent_response_key") or "").removeprefix("faq/")
+    if top != answered:
+        return []  # answered from a button or an intent, not from the selector's guess
+    keys = []
+    for choice in ranking[1:]:
+        key = (choice.get("intent_response_key") or "").removeprefix("faq/")
+        if float(choice.get("confidence") or 0) < RUNNER_UP or key == top or key not in answers:
+            continue
+        if answers[key].kind == "faq" and key not in keys:
+            keys.append(key)
+    return keys[:limit]
+
+
 def answer_buttons(key: str, details: bool = True, related: bool = True) -> list[dict[str, str]]:
     """The buttons under an FAQ answer: "看详细" (on WeChat "回复1看详细") when it keeps details for later,
     its calculator, the answers it leads to."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import topics
 from actions.replies import ActionAnswerFaq, ActionBadInput, ActionReply, ActionSuggestTopics
 from tests.actions.conftest import make_tracker, selector
 
@@ -149,3 +151,101 @@ def test_a_question_gets_the_details_as_a_second_bubble_a_tap_gets_the_button(kb
     dispatcher2 = CollectingDispatcher()
     _, messages = run(ActionAnswerFaq(), tapped, dispatcher2)
     assert len(messages) == 1 and messages[0]["buttons"][0]["title"] == "看详细"
+
+
+def test_a_rule_question_the_model_was_unsure_of_still_gets_its_rule(kb, dispatcher):
+    tracker = make_tracker(
+        {
+            "text": "过年回家那趟车票 能不能一起报",
+            "intent": {"name": "nlu_fallback", "confidence": 0.4},
+            "response_selector": selector("transport_subsidy"),
+        }
+    )
+    _, messages = run(ActionSuggestTopics(), tracker, dispatcher)
+    assert messages[0]["text"].startswith(kb.render("transport_return_ticket").splitlines()[0])
+    assert messages[0]["text"] != kb.render("fallback")
+
+
+def test_a_correction_taken_for_a_handoff_recomputes_the_kept_case(kb, dispatcher):
+    from rasa_sdk import Tracker
+
+    from actions import dialogue
+
+    case = dict(
+        registered_poor=True,
+        tier="out_of_province",
+        destination="宁波市（浙江省）",
+        in_qujing=False,
+        months=4.0,
+        ticket=480.0,
+        organised=False,
+        claimed_this_year=False,
+    )
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": "t",
+            "slots": {"last_case": {"calc": "transport", "slots": case, "at": dialogue.now()}},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+            "latest_message": {
+                "text": "不对 我刚打电话问了村委会 车票是三百二",
+                "intent": {"name": "human_handoff", "confidence": 0.8},
+                "entities": [],
+            },
+        }
+    )
+    _, messages = run(ActionReply(), tracker, dispatcher)
+    said = "\n".join(m.get("text") or "" for m in messages)
+    assert "可补320元" in said and kb.render("human_handoff") not in said
+
+
+def _unsure(top: str, top_confidence: float, *others: tuple[str, float]) -> dict:
+    ranking = [{"intent_response_key": f"faq/{top}", "confidence": top_confidence}]
+    ranking += [{"intent_response_key": f"faq/{k}", "confidence": c} for k, c in others]
+    response = {"intent_response_key": f"faq/{top}", "confidence": top_confidence}
+    return {"faq": {"response": response, "ranking": ranking}}
+
+
+def test_an_unsure_answer_offers_the_runners_up(kb, dispatcher):
+    tracker = make_tracker(
+        {
+            "text": "有人讲那个期限过了就没得用了 真的假的",
+            "intent": {"name": "faq", "confidence": 0.99},
+            "response_selector": _unsure("skill_upgrade_subsidy", 0.26, ("arbitration_deadline", 0.22)),
+        }
+    )
+    _, messages = run(ActionAnswerFaq(), tracker, dispatcher)
+    assert messages[0]["text"] == kb.render("skill_upgrade_subsidy")  # the best guess is still answered
+    assert messages[-1]["text"] == topics.UNSURE_LINE
+    assert [b["payload"] for b in messages[-1]["buttons"]] == ['/faq{"topic":"arbitration_deadline"}']
+
+
+def test_a_sure_answer_offers_no_runners_up(kb, dispatcher):
+    tracker = make_tracker(
+        {
+            "text": "仲裁要在好久之内申请",
+            "intent": {"name": "faq", "confidence": 0.99},
+            "response_selector": _unsure("arbitration_deadline", 0.8, ("unpaid_wages", 0.1)),
+        }
+    )
+    _, messages = run(ActionAnswerFaq(), tracker, dispatcher)
+    assert all(m.get("text") != topics.UNSURE_LINE for m in messages)
+
+
+@pytest.mark.parametrize(
+    "text", ["喂 你好 我要反映个事 隔壁村那个厂招的娃娃还没成年", "您好 老板跑了 工钱一分没给"]
+)
+def test_a_greeting_followed_by_a_story_is_not_greeted(kb, dispatcher, text):
+    tracker = make_tracker({"text": text, "intent": {"name": "greet", "confidence": 0.9}})
+    _, messages = run(ActionReply(), tracker, dispatcher)
+    assert messages[0]["text"] != kb.render("greet")
+
+
+@pytest.mark.parametrize("text", ["你好", "喂 在吗", "您好 您好"])
+def test_a_greeting_is_greeted(kb, dispatcher, text):
+    tracker = make_tracker({"text": text, "intent": {"name": "greet", "confidence": 0.9}})
+    _, messages = run(ActionReply(), tracker, dispatcher)
+    assert messages[0]["text"] == kb.render("greet")
