@@ -33,7 +33,9 @@ from actions.calculators import (
     Calculator,
     for_topic,
 )
+from policy_kb import kb as policy
 from policy_kb.understanding import parse_place
+from policy_kb.understanding.numbers import number_value
 
 KEEP_SECONDS = 30 * 60  # a result is kept this long for corrections and follow-ups
 
@@ -346,6 +348,11 @@ def decide(
         ):
             asked = stated[0]
         asked = _prefer_organiser(asked, text)
+        if asked is TRANSPORT and _about_a_dispute(text) and not _TRANSPORT_SPECIFIC.search(text):
+            # "过了…天就告不赢了 是不是真的": the days are the arbitration rule's, not months of work
+            if not read(ARBITRATION, text, intent, today).get("dispute_date"):
+                return Decision(None, faq_key="arbitration_deadline")
+            asked = ARBITRATION
         rule = _organiser_rule(asked, text, intent, today)
         if rule is not None:
             return rule
@@ -422,6 +429,22 @@ _POOR = re.compile(r"建档立卡|贫困户|卡户|贫困劳动力|建档户")
 def _both_groups(text: str) -> bool:
     """ "组织卡户和普通户出去": 建档立卡 workers and others named in one message."""
     return bool(_NOT_POOR.search(text)) and bool(_POOR.search(_NOT_POOR.sub("", text)))
+
+
+_DISPUTE_WORDS = re.compile(r"仲裁|告(不|得|赢|他|老板|厂|状)|起诉|打官司|时效")
+_DAYS = re.compile(r"([0-9零一二两三四五六七八九十百]+)\s*天")
+
+
+def _about_a_dispute(text: str) -> bool:
+    """Words of a dispute, or the Q&A sheet's day limit itself ("过了六十天…")."""
+    if _DISPUTE_WORDS.search(text):
+        return True
+    limit = policy.get().value("arbitration.qa_limit_days")
+    for m in _DAYS.finditer(text):
+        read_as = number_value(m.group(1))
+        if read_as and read_as[0] == limit:
+            return True
+    return False
 
 
 _WHOLE_CASE = 3  # facts of a case told without a question that make it the worker's own

@@ -290,3 +290,12 @@ def test_an_organiser_asking_for_both_groups_gets_both_rules(text, intent):
 def test_an_organiser_with_both_groups_counted_is_calculated():
     decision = decide("组织了10个卡户和6个普通户去浙江 都干满半年了", "check_organiser_subsidy")
     assert decision.calc.name == "organiser"
+
+
+@pytest.mark.parametrize(
+    "text", ["都说过了六十天就告不成了 是不是哦 我辞工两个多月了", "听说六十天一过就没得用了 我走了两个月"]
+)
+def test_the_days_of_the_arbitration_rule_are_no_months_of_work(text):
+    # the model may say "transport" for a worry about the Q&A's day limit: those days are the rule's
+    decision = decide(text, "check_transport_subsidy")
+    assert decision is None or decision.calc is None or decision.calc.name == "arbitration"
