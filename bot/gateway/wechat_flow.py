@@ -186,12 +186,19 @@ class WeChatService:
 
     def _push(self, db: sqlite_utils.Database, incoming: Incoming, answer: Answer) -> None:
         parts = wechat_text.parts(answer.text)
+        # nothing owed from the moment the push leaves: a reply typed right after it is a new question
+        self._remember(db, incoming, answer.payloads, parts[1:])
         try:
             self.adapter.push_text(incoming.openid, parts[0])
         except Exception:  # noqa: BLE001 - the answer stays owed and comes with the next message
             logger.exception("customer-service push to a WeChat user failed")
-            return
-        self._remember(db, incoming, answer.payloads, parts[1:])
+            wechat_state.save_user(
+                db,
+                incoming.account,
+                incoming.openid,
+                pending_msg_id=incoming.msg_id,
+                pending_since=transcripts.now(),
+            )
 
     def _deliver(self, db: sqlite_utils.Database, incoming: Incoming, answer: Answer) -> str:
         """The first part of an answer; its buttons and remaining parts are kept for the next message."""
