@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from flask import Blueprint, current_app, jsonify, request
@@ -26,7 +27,13 @@ def rasa() -> RasaClient:
 @bp.post("/api/messages")
 def post_message():
     """{"sender", "message"} → [{"text", "buttons"}]; an unreadable request still gets a polite reply."""
-    body = request.get_json(force=True, silent=True)
+    if not request.is_json:
+        # text/plain, form posts: what another site can send without a preflight; nothing is stored or asked
+        return jsonify([{"text": policy.get().render("bad_input"), "buttons": []}]), 415
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # JSON nested thousands deep
+        body = None
     if not isinstance(body, dict):
         raw = request.get_data(as_text=True)[:MAX_STORED_BODY]
         replies = turns.answer_locally(
@@ -38,11 +45,18 @@ def post_message():
             action="gateway_bad_request",
         )
         return jsonify(replies)
-    sender = _sender(body.get("sender"))
+    sender = _sender(_whole(body.get("sender")))
     budget = current_app.config["WEB_BUDGET_SECONDS"]
-    return jsonify(
-        turns.ask(transcripts.get_db(), rasa(), CHANNEL, sender, body.get("message"), budget=budget)
-    )
+    message = _whole(body.get("message"))
+    return jsonify(turns.ask(transcripts.get_db(), rasa(), CHANNEL, sender, message, budget=budget))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _whole(value: object) -> object:
+    """A lone surrogate ("\\ud800" in the JSON) cannot be stored or sent on: it becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 @bp.errorhandler(RequestEntityTooLarge)

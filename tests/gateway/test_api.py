@@ -159,3 +159,51 @@ def test_healthz_rasa_without_a_model(client, upstream):
     upstream.health_status = 409  # what Rasa's /status says before a model is loaded
     response = client.get("/healthz")
     assert response.status_code == 503 and response.get_json()["rasa"] == "down"
+
+
+# Issue #13, item 10: headers app-wide, and JSON only on the chat API -------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/api/history?sender=x", "/healthz"])
+def test_every_page_and_api_answer_has_the_security_headers(client, path):
+    response = client.get(path)
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+)
+def test_a_cross_site_simple_request_is_refused_and_reaches_nobody(client, app, upstream, content_type):
+    # another site can send these without a preflight: they must not post into a conversation
+    body = '{"sender": "victim", "message": "不算了"}'
+    response = client.post("/api/messages", data=body, content_type=content_type)
+    assert response.status_code == 415 and isinstance(response.get_json(), list)
+    assert upstream.calls == [] and db.messages(app, direction="in") == []
+
+
+# Issue #13, item 4: odd input gets a polite JSON answer, never an HTML 500 -----------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"sender": "s-sur", "message": "\\ud800工资"}',
+        '{"sender": "\\udfff", "message": "老板拖欠工资怎么办"}',
+        '{"sender": "s-sur2", "message": "👨\\u200d👩\\u200d👧" }',
+    ],
+)
+def test_a_lone_surrogate_gets_a_polite_answer(client, app, raw):
+    response = client.post("/api/messages", data=raw, content_type="application/json")
+    assert response.status_code == 200 and isinstance(response.get_json(), list)
+    stored = [m["text"] for m in db.messages(app, direction="in")]
+    assert stored and all("\ud800" not in t and "\udfff" not in t for t in stored)
+
+
+def test_json_nested_very_deep_gets_a_polite_answer(client, upstream, kb):
+    raw = "[" * 20_000 + "]" * 20_000
+    response = client.post("/api/messages", data=raw, content_type="application/json")
+    assert response.status_code == 200
+    assert response.get_json() == [{"text": kb.render("bad_input"), "buttons": []}]
+    assert upstream.calls == []
