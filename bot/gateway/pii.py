@@ -40,8 +40,57 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
 ]
 
 
+# A run of digits however it is spelt: ASCII or full-width digits, Chinese numerals read digit by digit
+# (一三八…, 幺 for 1 from voice input, 两, 〇), with one kind of separator between any of them (138.1234.5678,
+# 138/1234/5678, no-break spaces, "1 3 8 1 2 …", "13 8123 45678").
+_DIGIT_VALUES = {
+    **{c: c for c in "0123456789"},
+    "零": "0",
+    "〇": "0",
+    "一": "1",
+    "幺": "1",
+    "二": "2",
+    "两": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "八": "8",
+    "九": "9",
+}
+_DIGIT = r"[\d零〇一幺二两三四五六七八九]"
+_RUN_SEP = r"[ \u00a0\u3000\-－—.．/／·_]"
+_RUN = re.compile(rf"(?<!{_DIGIT}){_DIGIT}(?:{_RUN_SEP}?{_DIGIT}){{10,}}(?!{_DIGIT})")
+_BIRTH_AT_7 = re.compile(rf"^\d{{6}}{_BIRTH}")
+
+
+def _digits(run: str) -> str:
+    return "".join(_DIGIT_VALUES.get(c, str(int(c)) if c.isdigit() else "") for c in run)
+
+
+def _label_of_run(match: re.Match) -> str:
+    run = match.group(0)
+    if len(set(re.findall(_RUN_SEP, run))) > 1:
+        return run  # mixed separators: a list of numbers ("2026/12/01 13:00"), not one number
+    digits = _digits(run)
+    if (
+        len(digits) == 11
+        and re.match(r"1[3-9]", digits)
+        or len(digits) == 13
+        and re.match(r"861[3-9]", digits)
+    ):
+        return MOBILE
+    if len(digits) == 18 and _BIRTH_AT_7.match(digits) or len(digits) == 15:
+        return ID_NUMBER
+    if 16 <= len(digits) <= 19:
+        return BANK_CARD
+    return run
+
+
 def mask(text: str) -> str:
-    """The text with ID numbers, mobile numbers and bank card numbers replaced by labels."""
+    """The text with ID numbers, mobile numbers and bank card numbers replaced by labels, however their
+    digits are written."""
     for pattern, label in _PATTERNS:
         text = pattern.sub(label, text)
-    return text
+    return _RUN.sub(_label_of_run, text)

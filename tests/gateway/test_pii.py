@@ -64,3 +64,44 @@ def test_office_phones_hotline_dates_and_amounts_stay(text):
 def test_masking_is_idempotent():
     once = mask("手机13912345678，卡6222021234567890123")
     assert mask(once) == once
+
+
+# Issue #13, item 5: the same numbers however they are spelt ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("138.1234.5678", MOBILE),
+        ("打138/1234/5678", f"打{MOBILE}"),
+        ("138\u00a01234\u00a05678", MOBILE),  # no-break spaces, pasted from a web page
+        ("1 3 8 1 2 3 4 5 6 7 8", MOBILE),  # read out digit by digit
+        ("13 8123 45678", MOBILE),  # grouped any way
+        ("我电话一三八一二三四五六七八", f"我电话{MOBILE}"),
+        ("幺三八幺二三四五六七八", MOBILE),  # WeChat's voice input reads 1 as 幺
+        ("一三八 一二三四 五六七八", MOBILE),
+        ("6222.0212.3456.7890", BANK_CARD),
+        ("卡号6222/0212/3456/7890/123", f"卡号{BANK_CARD}"),
+        ("530326.19900101.1234", ID_NUMBER),
+    ],
+)
+def test_personal_numbers_are_masked_however_they_are_spelt(text, expected):
+    assert mask(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0874.512.0155",
+        "0874 512 0155",
+        "2026.12.01",
+        "2026/12/01 13:00",
+        "一二三",
+        "三百五十块",
+        "干了三个月 车票五六百",
+        "打12333 0874-5120155",
+        "二〇二六年十二月一日",
+    ],
+)
+def test_numbers_that_must_stay_however_they_are_spelt(text):
+    assert mask(text) == text
