@@ -35,7 +35,7 @@ from actions.calculators import (
 )
 from policy_kb import kb as policy
 from policy_kb.understanding import parse_place
-from policy_kb.understanding.numbers import number_value
+from policy_kb.understanding.numbers import NUM, number_value
 
 KEEP_SECONDS = 30 * 60  # a result is kept this long for corrections and follow-ups
 
@@ -332,7 +332,7 @@ def decide(
                 return _recompute(calc, kept, facts)
     # an organiser asking about both groups: the 建档立卡 tiers and 以奖代补, unless he counts heads
     if (
-        _both_groups(text)
+        intake.both_groups(text)
         and _ORGANISING_ONLY.search(text)
         and not read(ORGANISER, text, intent, today).get("workers")
     ):
@@ -420,19 +420,8 @@ def _organiser_rule(calc: Calculator, text: str, intent: str | None, today: dt.d
     )
 
 
-_NOT_POOR = re.compile(
-    r"(非|不是|没有?评上?|没)(建档立卡|建档|贫困户?|卡户)|普通(农)?户|一般(农)?户|普通(老百姓|群众|农民)"
-)
-_POOR = re.compile(r"建档立卡|贫困户|卡户|贫困劳动力|建档户")
-
-
-def _both_groups(text: str) -> bool:
-    """ "组织卡户和普通户出去": 建档立卡 workers and others named in one message."""
-    return bool(_NOT_POOR.search(text)) and bool(_POOR.search(_NOT_POOR.sub("", text)))
-
-
 _DISPUTE_WORDS = re.compile(r"仲裁|告(不|得|赢|他|老板|厂|状)|起诉|打官司|时效")
-_DAYS = re.compile(r"([0-9零一二两三四五六七八九十百]+)\s*天")
+_DAYS = re.compile(rf"({NUM})\s*天")
 
 
 def _about_a_dispute(text: str) -> bool:

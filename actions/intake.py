@@ -256,6 +256,17 @@ def _bare_number(text: str) -> float | None:
     return None
 
 
+# organisers' words for workers who are not 建档立卡
+_OTHER_WORKERS = re.compile(r"普通|一般的|非贫困|不是贫困")
+_OTHER_HOUSEHOLDS = re.compile(r"一般农?户")
+
+
+def both_groups(text: str) -> bool:
+    """ "组织卡户和普通户出去": 建档立卡 workers and others named in one message."""
+    others = _NOT_POOR.search(text) or _OTHER_WORKERS.search(text) or _OTHER_HOUSEHOLDS.search(text)
+    return bool(others) and bool(_POOR.search(_NOT_POOR.sub("", text)))
+
+
 def _registered(text: str) -> bool | None:
     if _NOT_POOR.search(text):
         return False
@@ -326,7 +337,7 @@ def organiser_facts(
     poor = _registered(text)
     if poor is not None:
         found["workers_poor"] = poor
-    elif re.search(r"普通|一般的|非贫困|不是贫困", text):
+    elif _OTHER_WORKERS.search(text):
         found["workers_poor"] = False
     groups = read_groups(text, known.get("groups"))
     if groups is not None or known.get("groups"):

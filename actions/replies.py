@@ -42,8 +42,9 @@ class ActionAnswerFaq(Action):
         if events is not None:
             return events
         message = tracker.latest_message or {}
-        topics.say_answer(dispatcher, key, question=not topics.browsing(message))
-        others = [] if topics.browsing(message) else topics.runners_up(message, key)
+        browsing = topics.browsing(message)
+        topics.say_answer(dispatcher, key, question=not browsing)
+        others = [] if browsing else topics.runners_up(message, key)
         if others:
             dispatcher.utter_message(
                 text=topics.UNSURE_LINE, buttons=[topics.topic_button(k) for k in others]

@@ -78,9 +78,8 @@ def parts_of(text: str) -> list[str]:
     return [p.strip(" ，,。；;？?！!") for p in pieces if p and re.search(r"\w", p)]
 
 
-MIN_QUESTION = (
-    8  # characters: a shorter asking clause ("咋个办", "要带哪些材料") belongs to the question before it
-)
+# characters: a shorter asking clause ("咋个办", "要带哪些材料") belongs to the question before it
+MIN_QUESTION = 8
 
 
 def asked_clauses(text: str) -> list[str]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from policy_kb.understanding.numbers import CN_DIGITS
+
 ID_NUMBER = "[身份证号]"
 MOBILE = "[手机号]"
 BANK_CARD = "[银行卡号]"
@@ -43,30 +45,14 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
 # A run of digits however it is spelt: ASCII or full-width digits, Chinese numerals read digit by digit
 # (一三八…, 幺 for 1 from voice input, 两, 〇), with one kind of separator between any of them (138.1234.5678,
 # 138/1234/5678, no-break spaces, "1 3 8 1 2 …", "13 8123 45678").
-_DIGIT_VALUES = {
-    **{c: c for c in "0123456789"},
-    "零": "0",
-    "〇": "0",
-    "一": "1",
-    "幺": "1",
-    "二": "2",
-    "两": "2",
-    "三": "3",
-    "四": "4",
-    "五": "5",
-    "六": "6",
-    "七": "7",
-    "八": "8",
-    "九": "9",
-}
-_DIGIT = r"[\d零〇一幺二两三四五六七八九]"
+_DIGIT = "[\\d" + "".join(CN_DIGITS) + "]"
 _RUN_SEP = r"[ \u00a0\u3000\-－—.．/／·_]"
 _RUN = re.compile(rf"(?<!{_DIGIT}){_DIGIT}(?:{_RUN_SEP}?{_DIGIT}){{10,}}(?!{_DIGIT})")
 _BIRTH_AT_7 = re.compile(rf"^\d{{6}}{_BIRTH}")
 
 
 def _digits(run: str) -> str:
-    return "".join(_DIGIT_VALUES.get(c, str(int(c)) if c.isdigit() else "") for c in run)
+    return "".join(str(CN_DIGITS[c]) if c in CN_DIGITS else str(int(c)) if c.isdigit() else "" for c in run)
 
 
 def _label_of_run(match: re.Match) -> str:

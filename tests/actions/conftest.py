@@ -5,13 +5,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 
-def make_tracker(parse_data: dict, sender: str = "tester") -> Tracker:
+def make_tracker(parse_data: dict, sender: str = "tester", slots: dict | None = None) -> Tracker:
     """A tracker whose latest message carries the given NLU parse result."""
     parse_data = {"text": "", "entities": [], **parse_data}
     return Tracker.from_dict(
         {
             "sender_id": sender,
-            "slots": {},
+            "slots": slots or {},
             "latest_message": parse_data,
             "events": [],
             "paused": False,
@@ -22,10 +22,11 @@ def make_tracker(parse_data: dict, sender: str = "tester") -> Tracker:
     )
 
 
-def selector(key: str, *others: tuple[str, float]) -> dict:
-    ranking = [{"intent_response_key": f"faq/{key}", "confidence": 0.9}]
+def selector(key: str, *others: tuple[str, float], confidence: float = 0.9) -> dict:
+    ranking = [{"intent_response_key": f"faq/{key}", "confidence": confidence}]
     ranking += [{"intent_response_key": f"faq/{k}", "confidence": c} for k, c in others]
-    return {"faq": {"response": {"intent_response_key": f"faq/{key}", "confidence": 0.9}, "ranking": ranking}}
+    response = {"intent_response_key": f"faq/{key}", "confidence": confidence}
+    return {"faq": {"response": response, "ranking": ranking}}
 
 
 @pytest.fixture

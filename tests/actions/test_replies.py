@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import topics
 from actions.replies import ActionAnswerFaq, ActionBadInput, ActionReply, ActionSuggestTopics
 from tests.actions.conftest import make_tracker, selector
+from tests.actions.test_dialogue import TRANSPORT_CASE, kept
 
 
 def run(action, tracker, dispatcher):
@@ -167,46 +168,16 @@ def test_a_rule_question_the_model_was_unsure_of_still_gets_its_rule(kb, dispatc
 
 
 def test_a_correction_taken_for_a_handoff_recomputes_the_kept_case(kb, dispatcher):
-    from rasa_sdk import Tracker
-
-    from actions import dialogue
-
-    case = dict(
-        registered_poor=True,
-        tier="out_of_province",
-        destination="宁波市（浙江省）",
-        in_qujing=False,
-        months=4.0,
-        ticket=480.0,
-        organised=False,
-        claimed_this_year=False,
-    )
-    tracker = Tracker.from_dict(
+    tracker = make_tracker(
         {
-            "sender_id": "t",
-            "slots": {"last_case": {"calc": "transport", "slots": case, "at": dialogue.now()}},
-            "events": [],
-            "paused": False,
-            "followup_action": None,
-            "active_loop": {},
-            "latest_action_name": "action_listen",
-            "latest_message": {
-                "text": "不对 我刚打电话问了村委会 车票是三百二",
-                "intent": {"name": "human_handoff", "confidence": 0.8},
-                "entities": [],
-            },
-        }
+            "text": "不对 我刚打电话问了村委会 车票是三百二",
+            "intent": {"name": "human_handoff", "confidence": 0.8},
+        },
+        slots={"last_case": kept(**TRANSPORT_CASE)},
     )
     _, messages = run(ActionReply(), tracker, dispatcher)
     said = "\n".join(m.get("text") or "" for m in messages)
     assert "可补320元" in said and kb.render("human_handoff") not in said
-
-
-def _unsure(top: str, top_confidence: float, *others: tuple[str, float]) -> dict:
-    ranking = [{"intent_response_key": f"faq/{top}", "confidence": top_confidence}]
-    ranking += [{"intent_response_key": f"faq/{k}", "confidence": c} for k, c in others]
-    response = {"intent_response_key": f"faq/{top}", "confidence": top_confidence}
-    return {"faq": {"response": response, "ranking": ranking}}
 
 
 def test_an_unsure_answer_offers_the_runners_up(kb, dispatcher):
@@ -214,7 +185,9 @@ def test_an_unsure_answer_offers_the_runners_up(kb, dispatcher):
         {
             "text": "有人讲那个期限过了就没得用了 真的假的",
             "intent": {"name": "faq", "confidence": 0.99},
-            "response_selector": _unsure("skill_upgrade_subsidy", 0.26, ("arbitration_deadline", 0.22)),
+            "response_selector": selector(
+                "skill_upgrade_subsidy", ("arbitration_deadline", 0.22), confidence=0.26
+            ),
         }
     )
     _, messages = run(ActionAnswerFaq(), tracker, dispatcher)
@@ -228,7 +201,7 @@ def test_a_sure_answer_offers_no_runners_up(kb, dispatcher):
         {
             "text": "仲裁要在好久之内申请",
             "intent": {"name": "faq", "confidence": 0.99},
-            "response_selector": _unsure("arbitration_deadline", 0.8, ("unpaid_wages", 0.1)),
+            "response_selector": selector("arbitration_deadline", ("unpaid_wages", 0.1), confidence=0.8),
         }
     )
     _, messages = run(ActionAnswerFaq(), tracker, dispatcher)

@@ -10,16 +10,9 @@ import datetime as dt
 
 import pytest
 
-from tests.e2e.test_forms import Conversation
-
 pytestmark = pytest.mark.e2e
 
 GREETING = "我是会泽务工助手"
-
-
-@pytest.fixture
-def chat(stack):
-    return Conversation(stack)
 
 
 def _day(d: dt.date) -> str:

@@ -23,11 +23,6 @@ class Conversation:
         return [b["title"] for r in self.last for b in r.get("buttons") or []]
 
 
-@pytest.fixture
-def chat(stack):
-    return Conversation(stack)
-
-
 def test_transport_all_at_once_asks_only_what_is_missing(chat):
     reply = chat.say("我是建档立卡户，去广东打工5个月了，火车票花了680，能补多少")
     assert "统一组织" in reply  # the next missing fact: organised or on one's own

@@ -29,11 +29,6 @@ NEW_TOPICS = [
 ]
 
 
-@pytest.fixture
-def chat(stack):
-    return Conversation(stack)
-
-
 @pytest.mark.parametrize("key", NEW_TOPICS)
 def test_the_topics_workers_ask_about_are_answered(chat, kb, key):
     reply = chat.say(QUESTIONS[key])

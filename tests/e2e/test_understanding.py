@@ -8,16 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_forms import Conversation
-
 pytestmark = pytest.mark.e2e
 
 GREETING = "我是会泽务工助手"
-
-
-@pytest.fixture
-def chat(stack):
-    return Conversation(stack)
 
 
 # 1. spelling repair --------------------------------------------------------------------------------
