@@ -21,6 +21,7 @@ DEFAULTS = {
     "ADMIN_LOGIN_DELAY_BASE": 0.5,  # seconds after the first failed login; doubled after each further one
     "ADMIN_LOGIN_DELAY_CAP": 60.0,
     "ADMIN_LOGIN_FORGET_SECONDS": 3600.0,  # failures older than this no longer count
+    "ADMIN_LOGIN_NEW_ADDRESS_CAP": 2.0,  # the most an address without failures waits for the username's delay
     "ADMIN_SESSION_HOURS": 12.0,  # a login lasts a working day at most
     "ADMIN_PASSWORD_METHOD": "scrypt",  # werkzeug.security method for new password hashes
 }

@@ -12,6 +12,8 @@ from bot.gateway.admin import clock
 LABELS = {
     "login": "登录",
     "login_failed": "登录失败",
+    "login_refused": "登录被拒（尝试太频繁）",
+    "csrf_refused": "提交被拒（CSRF 校验失败）",
     "logout": "退出",
     "review": "标记已看",
     "unreview": "取消已看",

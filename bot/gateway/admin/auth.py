@@ -5,8 +5,11 @@
   delay has passed: 0.5 s × 2^(n−1), capped (ADMIN_LOGIN_DELAY_BASE / _CAP), stored in the DB so every
   worker process sees it; failures older than ADMIN_LOGIN_FORGET_SECONDS are forgotten. Refusing
   (429 + Retry-After) instead of sleeping keeps server threads free while slowing guessing just as well.
-- The session holds the staff id, the login time and a fingerprint of the password hash: a new password
-  (CLI set-password) or a disabled account ends every open session; so does ADMIN_SESSION_HOURS.
+  An address with no failures of its own waits for the username's delay ADMIN_LOGIN_NEW_ADDRESS_CAP
+  seconds at most: guesses from elsewhere must not lock the real user out.
+- The session lives in admin_sessions; the (signed) cookie only carries its random id. Logout deletes
+  the row, a new password (CLI set-password) or a disabled account deletes all of the user's rows, and
+  ADMIN_SESSION_HOURS after the login a row no longer counts: a copied cookie dies with its row.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import secrets
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -25,9 +29,7 @@ from bot.gateway.admin import audit, clock
 
 USERNAME = re.compile(r"^[\w.@-]{2,40}$")  # \w includes Chinese characters
 MIN_PASSWORD = 10
-SESSION_USER = "admin_user"
-SESSION_SINCE = "admin_since"
-SESSION_FINGERPRINT = "admin_pw"
+SESSION_ID = "admin_session"
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ def set_password(db: sqlite_utils.Database, username: str, password: str) -> Non
         if not user:
             raise ValueError(f"没有用户 {username}")
         db["admin_users"].update(user["id"], {"password_hash": hash_password(password), "active": 1})
+        end_all_sessions(db, user["id"])
         audit.log(db, "cli", "password_set", username=user["username"])
 
 
@@ -96,6 +99,7 @@ def disable_user(db: sqlite_utils.Database, username: str) -> None:
         if not user:
             raise ValueError(f"没有用户 {username}")
         db["admin_users"].update(user["id"], {"active": 0})
+        end_all_sessions(db, user["id"])
         audit.log(db, "cli", "user_disabled", username=user["username"])
 
 
@@ -140,25 +144,47 @@ def delay_for(failures: int) -> float:
     return min(config["ADMIN_LOGIN_DELAY_BASE"] * 2 ** (failures - 1), config["ADMIN_LOGIN_DELAY_CAP"])
 
 
-def wait_seconds(db: sqlite_utils.Database, keys: list[str]) -> float:
-    """How long until the next attempt for these keys may be checked (0 when it may be now)."""
-    placeholders = ", ".join("?" for _ in keys)
-    row = db.execute(
-        f"SELECT max(locked_until) FROM admin_login_failures WHERE key IN ({placeholders})", keys
-    ).fetchone()
-    return max(0.0, (row[0] or 0.0) - clock.epoch())
+def wait_seconds(db: sqlite_utils.Database, keys: list[str], moment: float) -> float:
+    """How long until the next attempt for these keys may be checked (0 when it may be now). An address
+    with no recent failures waits for the username's delay only ADMIN_LOGIN_NEW_ADDRESS_CAP at most after
+    its last failure: the real user at her own desk is not locked out by guesses from elsewhere."""
+    user_key, address_key = keys
+    rows = {
+        row[0]: (row[1], row[2])
+        for row in db.execute(
+            "SELECT key, last_failed_at, locked_until FROM admin_login_failures WHERE key IN (?, ?)", keys
+        )
+    }
+    address = rows.get(address_key)
+    until = address[1] if address else 0.0
+    if user_key in rows:
+        failed_at, locked_until = rows[user_key]
+        if address is None or moment - address[0] > current_app.config["ADMIN_LOGIN_FORGET_SECONDS"]:
+            locked_until = min(locked_until, failed_at + current_app.config["ADMIN_LOGIN_NEW_ADDRESS_CAP"])
+        until = max(until, locked_until)
+    return max(0.0, until - moment)
 
 
 def retry_after(seconds: float) -> int:
     return max(1, math.ceil(seconds))
 
 
-def record_failure(db: sqlite_utils.Database, keys: list[str]) -> float:
-    """Count one more failure for each key; returns the delay now imposed."""
+def admit(db: sqlite_utils.Database, username: str, address: str | None) -> tuple[float, float]:
+    """(wait, delay): a wait > 0 refuses this attempt unchecked (and audits the refusal); otherwise the
+    attempt is counted as a failure before its password is checked, and delay is what a wrong one imposes.
+
+    Reading the counts and counting happen in one write transaction: parallel guesses queue on the lock
+    and each sees the ones admitted before it, instead of all being checked before the first fails.
+    """
+    keys = throttle_keys(username, address)
     moment = clock.epoch()
     forget = current_app.config["ADMIN_LOGIN_FORGET_SECONDS"]
     longest = 0.0
     with transcripts.writing(db):
+        wait = wait_seconds(db, keys, moment)
+        if wait > 0:
+            audit.log(db, username or "?", "login_refused", address=address, retry_after=retry_after(wait))
+            return wait, 0.0
         for key in keys:
             row = db.execute(
                 "SELECT failures, last_failed_at FROM admin_login_failures WHERE key = ?", [key]
@@ -170,31 +196,48 @@ def record_failure(db: sqlite_utils.Database, keys: list[str]) -> float:
                 {"key": key, "failures": failures, "last_failed_at": moment, "locked_until": moment + delay},
                 pk="key",
             )
-    return longest
+    return 0.0, longest
 
 
-def clear_failures(db: sqlite_utils.Database, keys: list[str]) -> None:
+def clear_failures(db: sqlite_utils.Database, username: str, address: str | None) -> None:
+    """After the right password: the failure its own attempt was counted as goes with the earlier ones."""
     with transcripts.writing(db):
-        db.execute(
-            f"DELETE FROM admin_login_failures WHERE key IN ({', '.join('?' for _ in keys)})",
-            keys,
-        )
+        db.execute("DELETE FROM admin_login_failures WHERE key IN (?, ?)", throttle_keys(username, address))
 
 
 # -- the session ---------------------------------------------------------------------------------------
 
 
-def fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+def _digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def _lifetime() -> float:
+    return current_app.config["ADMIN_SESSION_HOURS"] * 3600
 
 
 def start_session(db: sqlite_utils.Database, user: dict) -> None:
-    session.clear()  # a fresh session at login: nothing chosen before it carries over
-    session[SESSION_USER] = user["id"]
-    session[SESSION_SINCE] = clock.epoch()
-    session[SESSION_FINGERPRINT] = fingerprint(user["password_hash"])
+    session_id = secrets.token_urlsafe(32)
+    moment = clock.epoch()
     with transcripts.writing(db):
+        db.execute("DELETE FROM admin_sessions WHERE started_at <= ?", [moment - _lifetime()])  # expired
+        db["admin_sessions"].insert({"id": _digest(session_id), "user_id": user["id"], "started_at": moment})
         db["admin_users"].update(user["id"], {"last_login_at": clock.now_iso()})
+    session.clear()  # a fresh session at login: nothing chosen before it carries over
+    session[SESSION_ID] = session_id
+
+
+def end_session(db: sqlite_utils.Database, staff: str) -> None:
+    """Logout: the row goes, so a copy of this cookie is worthless from now on."""
+    with transcripts.writing(db):
+        db.execute("DELETE FROM admin_sessions WHERE id = ?", [_digest(session[SESSION_ID])])
+        audit.log(db, staff, "logout")
+    session.clear()
+
+
+def end_all_sessions(db: sqlite_utils.Database, user_id: int) -> None:
+    """Every open session of the user, inside the caller's transaction."""
+    db.execute("DELETE FROM admin_sessions WHERE user_id = ?", [user_id])
 
 
 def current_staff() -> Staff | None:
@@ -202,23 +245,19 @@ def current_staff() -> Staff | None:
     if "admin_staff" in g:
         return g.admin_staff
     staff = None
-    user_id = session.get(SESSION_USER)
-    if user_id is not None:
-        rows = list(
-            transcripts.get_db().query(
-                "SELECT id, username, password_hash, active FROM admin_users WHERE id = ?", [user_id]
+    session_id = session.get(SESSION_ID)
+    if session_id is not None:
+        row = (
+            transcripts.get_db()
+            .execute(
+                "SELECT u.id, u.username FROM admin_sessions s JOIN admin_users u ON u.id = s.user_id"
+                " WHERE s.id = ? AND s.started_at > ? AND u.active",
+                [_digest(session_id), clock.epoch() - _lifetime()],
             )
+            .fetchone()
         )
-        user = rows[0] if rows else None
-        max_age = current_app.config["ADMIN_SESSION_HOURS"] * 3600
-        fresh = clock.epoch() - float(session.get(SESSION_SINCE) or 0) < max_age
-        if (
-            user
-            and user["active"]
-            and fresh
-            and session.get(SESSION_FINGERPRINT) == fingerprint(user["password_hash"])
-        ):
-            staff = Staff(user["id"], user["username"])
+        if row:
+            staff = Staff(row[0], row[1])
         else:
             session.clear()
     g.admin_staff = staff

@@ -22,6 +22,10 @@ from bot.gateway.admin import clock, search
 FALLBACK_SQL = "(coalesce(m.intent, '') = 'nlu_fallback' OR instr(coalesce(m.actions, ''), '\"action_suggest_topics\"') > 0)"
 HANDOFF_SQL = "(coalesce(m.intent, '') = 'human_handoff')"
 MAX_TEXT = 100
+# dates outside are moved to the edge: no transcript is that old or that new, and inside, adding a day,
+# a year of dashboard or the time zone never leaves the range datetime can hold (0001-01-01 → 500)
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -142,9 +146,10 @@ class Filters:
 
 def _date(raw: str | None) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(raw) if raw else None
+        day = dt.date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
+    return min(max(day, FIRST_DAY), LAST_DAY) if day else None
 
 
 def _text(raw: str | None, limit: int) -> str:

@@ -52,6 +52,16 @@ def create_tables(db: sqlite_utils.Database) -> None:
     db.execute(
         "CREATE UNIQUE INDEX IF NOT EXISTS admin_users_username ON admin_users (username COLLATE NOCASE)"
     )
+    # one row per login; the cookie only names it, so deleting the row (logout, new password) ends the
+    # session even for a copy of the cookie. The id is stored as a digest: the file alone opens no session.
+    db["admin_sessions"].create(
+        {"id": str, "user_id": int, "started_at": float},
+        pk="id",
+        not_null={"user_id", "started_at"},
+        foreign_keys=[("user_id", "admin_users", "id")],
+        if_not_exists=True,
+    )
+    db["admin_sessions"].create_index(["user_id"], if_not_exists=True)
     db["admin_login_failures"].create(
         {"key": str, "failures": int, "last_failed_at": float, "locked_until": float},
         pk="key",

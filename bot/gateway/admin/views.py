@@ -22,7 +22,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from markupsafe import Markup, escape
@@ -61,6 +60,9 @@ CSP = (
 )
 MAX_DASHBOARD_DAYS = 366
 QUEUE_SHOWN = 200  # the longest waiting; a longer queue is a staffing problem, not a paging one
+SQLITE_MAX_INT = 2**63 - 1
+# ids in URLs: a longer number is no row (404) instead of an OverflowError from SQLite (500)
+ROW_ID = f"int(max={SQLITE_MAX_INT})"
 
 
 def db():
@@ -141,8 +143,9 @@ def _here() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path inside the console: never another host (open redirect)."""
-    if target:
+    """Only a path inside the console: never another host (open redirect), never a control character
+    (a line break in the Location header is a 500, or a header injection behind a laxer server)."""
+    if target and target.isprintable():
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/admin") and "\\" not in target:
             return target
@@ -150,10 +153,12 @@ def _safe_next(target: str | None) -> str:
 
 
 def _int(raw: str | None, default: int) -> int:
+    """A number from the request; the default when there is none, or none SQLite could store."""
     try:
-        return int(raw) if raw else default
+        value = int(raw) if raw else default
     except ValueError:
         return default
+    return value if -SQLITE_MAX_INT - 1 <= value <= SQLITE_MAX_INT else default
 
 
 def _filters() -> Filters:
@@ -171,8 +176,7 @@ def login():
         return render_template("admin/login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "").strip()[:80]
     password = request.form.get("password", "")[:200]
-    keys = auth.throttle_keys(username, request.remote_addr)
-    wait = auth.wait_seconds(db(), keys)
+    wait, delay = auth.admit(db(), username, request.remote_addr)
     if wait > 0:
         seconds = auth.retry_after(wait)
         page = render_template(
@@ -184,7 +188,6 @@ def login():
         return page, 429, {"Retry-After": str(seconds)}
     user = auth.verify(db(), username, password)
     if user is None:
-        delay = auth.record_failure(db(), keys)
         review.log_action(db(), username or "?", "login_failed", address=request.remote_addr, delay=delay)
         page = render_template(
             "admin/login.html",
@@ -193,7 +196,7 @@ def login():
             problem="用户名或密码不对。",
         )
         return page, 401
-    auth.clear_failures(db(), keys)
+    auth.clear_failures(db(), username, request.remote_addr)
     auth.start_session(db(), user)
     csrf.renew()
     review.log_action(db(), user["username"], "login", address=request.remote_addr)
@@ -202,8 +205,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    review.log_action(db(), staff(), "logout")
-    session.clear()
+    auth.end_session(db(), staff())
     flash("已退出。")
     return redirect(url_for("admin.login"))
 
@@ -250,7 +252,7 @@ def _back(conversation_id: int, anchor: str | None = None):
     )
 
 
-@bp.get("/conversations/<int:conversation_id>")
+@bp.get(f"/conversations/<{ROW_ID}:conversation_id>")
 def transcript(conversation_id: int):
     conversation = _conversation_or_404(conversation_id)
     filters = _filters()
@@ -270,7 +272,7 @@ def transcript(conversation_id: int):
     )
 
 
-@bp.post("/conversations/<int:conversation_id>/review")
+@bp.post(f"/conversations/<{ROW_ID}:conversation_id>/review")
 def mark_reviewed(conversation_id: int):
     _conversation_or_404(conversation_id)
     reviewed = request.form.get("reviewed") == "1"
@@ -279,7 +281,7 @@ def mark_reviewed(conversation_id: int):
     return _back(conversation_id)
 
 
-@bp.post("/conversations/<int:conversation_id>/tags")
+@bp.post(f"/conversations/<{ROW_ID}:conversation_id>/tags")
 def add_tag(conversation_id: int):
     _conversation_or_404(conversation_id)
     try:
@@ -289,14 +291,14 @@ def add_tag(conversation_id: int):
     return _back(conversation_id)
 
 
-@bp.post("/conversations/<int:conversation_id>/tags/remove")
+@bp.post(f"/conversations/<{ROW_ID}:conversation_id>/tags/remove")
 def remove_tag(conversation_id: int):
     _conversation_or_404(conversation_id)
     review.remove_tag(db(), staff(), conversation_id, request.form.get("tag", ""))
     return _back(conversation_id)
 
 
-@bp.post("/conversations/<int:conversation_id>/notes")
+@bp.post(f"/conversations/<{ROW_ID}:conversation_id>/notes")
 def add_note(conversation_id: int):
     _conversation_or_404(conversation_id)
     try:
@@ -313,7 +315,7 @@ def _user_message_or_404(message_id: int) -> dict:
     return message
 
 
-@bp.post("/messages/<int:message_id>/correction")
+@bp.post(f"/messages/<{ROW_ID}:message_id>/correction")
 def correct(message_id: int):
     message = _user_message_or_404(message_id)
     intent = request.form.get("intent", "")
@@ -327,7 +329,7 @@ def correct(message_id: int):
     return _back(message["conversation_id"], f"m{message_id}")
 
 
-@bp.post("/messages/<int:message_id>/correction/delete")
+@bp.post(f"/messages/<{ROW_ID}:message_id>/correction/delete")
 def delete_correction(message_id: int):
     message = _user_message_or_404(message_id)
     review.delete_correction(db(), staff(), message)
@@ -348,7 +350,7 @@ def handoffs():
     )
 
 
-@bp.post("/handoffs/<int:conversation_id>/handled")
+@bp.post(f"/handoffs/<{ROW_ID}:conversation_id>/handled")
 def handoff_handled(conversation_id: int):
     conversation = _conversation_or_404(conversation_id)
     last = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 from pathlib import Path
@@ -242,3 +243,30 @@ def test_every_post_form_carries_the_csrf_token(staff, seeded):
                 posts += 1
                 assert f'name="csrf_token" value="{staff.token}"' in form, form[:200]
     assert posts >= 12  # logout on each page, and the transcript's and the queue's forms
+
+
+def test_a_csrf_failure_is_in_the_audit_log(app, db, staff, seeded):
+    conversation = seeded.conversations["wages"]
+    forged = staff.client.post(
+        f"/admin/conversations/{conversation}/review",
+        data={"reviewed": "1", "csrf_token": "forged"},
+        environ_base={"REMOTE_ADDR": "10.0.0.5"},
+    )
+    assert forged.status_code == 400
+    anonymous = app.test_client()
+    anonymous.get("/admin/login")
+    form = {"username": "amei", "password": PASSWORD}
+    assert (
+        anonymous.post("/admin/login", data=form, environ_base={"REMOTE_ADDR": "10.0.0.6"}).status_code == 400
+    )
+    rows = list(
+        db.query("SELECT staff, action, detail FROM admin_audit WHERE action = 'csrf_refused' ORDER BY id")
+    )
+    assert [(row["staff"], json.loads(row["detail"])) for row in rows] == [
+        (
+            "amei",
+            {"address": "10.0.0.5", "method": "POST", "path": f"/admin/conversations/{conversation}/review"},
+        ),
+        ("?", {"address": "10.0.0.6", "method": "POST", "path": "/admin/login"}),
+    ]
+    assert db["admin_reviews"].count == 0

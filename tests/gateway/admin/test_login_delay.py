@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import json
+import threading
+import time
 
-from bot.gateway.admin import clock
-from tests.gateway.admin.conftest import PASSWORD, create_user, login
+import pytest
+from werkzeug.security import check_password_hash
+
+from bot.gateway.admin import auth, clock
+from tests.gateway.admin.conftest import PASSWORD, create_user, csrf_from, login
 
 
 class Clock:
@@ -99,3 +104,86 @@ def test_old_failures_are_forgotten(app, db, fake_clock):
     fake_clock.now += app.config["ADMIN_LOGIN_FORGET_SECONDS"] + 1
     login(client, password="wrong password")
     assert delays(db, "user:amei") == (1, 0.5)
+
+
+def test_parallel_guesses_are_checked_one_at_a_time(app, db, fake_clock, monkeypatch):
+    """Five guesses sent at once: the first one reserves its place before its password is checked, so the
+    others see its failure and are refused without reaching the password hash."""
+    create_user(app)
+    checked = []
+    lock = threading.Lock()
+
+    def slow_check(password_hash: str, password: str) -> bool:
+        with lock:
+            checked.append(password)
+        time.sleep(0.3)  # a real scrypt check takes this long: plenty of time for the others to slip in
+        return check_password_hash(password_hash, password)
+
+    monkeypatch.setattr(auth, "check_password_hash", slow_check)
+    clients = [app.test_client() for _ in range(5)]
+    tokens = [csrf_from(client.get("/admin/login").text) for client in clients]
+    start = threading.Barrier(len(clients), timeout=5)
+    statuses = []
+
+    def guess(client, token: str, n: int) -> None:
+        start.wait()
+        form = {"csrf_token": token, "username": "amei", "password": f"guess {n}"}
+        statuses.append(client.post("/admin/login", data=form).status_code)
+
+    threads = [
+        threading.Thread(target=guess, args=(c, t, n))
+        for n, (c, t) in enumerate(zip(clients, tokens, strict=True))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert sorted(statuses) == [401, 429, 429, 429, 429]
+    assert len(checked) == 1  # one guess reached the password hash; four never did
+    assert delays(db, "user:amei") == (1, 0.5)
+
+
+def test_a_new_address_is_not_locked_out_by_anothers_guesses(app, db, fake_clock):
+    create_user(app)
+    attacker = app.test_client()
+    for _ in range(7):
+        assert login(attacker, password="wrong password", REMOTE_ADDR="10.6.6.6").status_code == 401
+        fake_clock.now += delays(db, "user:amei")[1]
+    fake_clock.now -= delays(db, "user:amei")[1]  # right after the 7th failure: 32 s for amei
+    # the real amei at her own desk waits a moment at most, not the 32 s the attacker earned
+    desk = app.test_client()
+    response = login(desk, REMOTE_ADDR="10.0.0.7")
+    assert response.status_code == 429
+    wait = int(response.headers["Retry-After"])
+    assert wait <= 2
+    fake_clock.now += wait
+    assert login(desk, REMOTE_ADDR="10.0.0.7").status_code == 302
+    # the attacking address is still held back by its own failures
+    again = login(attacker, password="wrong password", REMOTE_ADDR="10.6.6.6")
+    assert again.status_code == 429 and int(again.headers["Retry-After"]) >= 30
+    assert delays(db, "ip:10.6.6.6")[0] == 7
+
+
+def test_an_address_with_failures_of_its_own_waits_for_the_account_in_full(app, db, fake_clock):
+    create_user(app)
+    for _ in range(5):
+        assert login(app.test_client(), password="wrong", REMOTE_ADDR="10.6.6.6").status_code == 401
+        fake_clock.now += delays(db, "user:amei")[1]
+    assert login(app.test_client(), password="wrong", REMOTE_ADDR="10.0.0.8").status_code == 401
+    fake_clock.now += 2
+    # 10.0.0.8 failed once (0.5 s, over), but amei's 6 failures ask for 16 s from any address that failed
+    response = login(app.test_client(), REMOTE_ADDR="10.0.0.8")
+    assert response.status_code == 429 and response.headers["Retry-After"] == "14"
+
+
+def test_a_refused_attempt_is_in_the_audit_log(app, db, fake_clock):
+    create_user(app)
+    assert login(app.test_client(), password="wrong password", REMOTE_ADDR="10.0.0.9").status_code == 401
+    assert login(app.test_client(), REMOTE_ADDR="10.0.0.9").status_code == 429
+    rows = list(
+        db.query("SELECT staff, action, detail FROM admin_audit WHERE action LIKE 'login%' ORDER BY id")
+    )
+    assert [row["action"] for row in rows] == ["login_failed", "login_refused"]
+    refused = json.loads(rows[1]["detail"])
+    assert rows[1]["staff"] == "amei"
+    assert refused == {"address": "10.0.0.9", "retry_after": 1}

@@ -21,7 +21,17 @@ def test_register_adds_the_blueprint_the_commands_and_the_tables(app, db):
         "reindex",
     }
     tables = set(db.table_names())
-    for table in ("users", "login_failures", "reviews", "tags", "notes", "corrections", "handoffs", "audit"):
+    for table in (
+        "users",
+        "sessions",
+        "login_failures",
+        "reviews",
+        "tags",
+        "notes",
+        "corrections",
+        "handoffs",
+        "audit",
+    ):
         assert f"admin_{table}" in tables
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
