@@ -29,6 +29,9 @@ DEFAULTS: dict = {
     "WECHAT_AES_KEY": None,
     "WECHAT_APPID": None,
     "WECHAT_APPSECRET": None,
+    # plain, compatible or safe, as on the account's server configuration page; unset: compatible when
+    # WECHAT_AES_KEY is set, else plain. Only safe refuses a plain body sent with a captured signature.
+    "WECHAT_ENCODING_MODE": None,
     "MAX_CONTENT_LENGTH": 64 * 1024,  # a chat message or a WeChat push is a few KB at most
 }
 

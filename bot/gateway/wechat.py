@@ -2,6 +2,7 @@
 
 Everything wechatpy does is behind `wechat_adapter`; what to answer is `wechat_flow`. Without
 WECHAT_TOKEN the endpoint does not exist (404): an unconfigured token must never mean "accept all".
+A signed query string that already came with another message is refused like a bad signature (403).
 """
 
 from __future__ import annotations
@@ -9,14 +10,15 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, abort, current_app, request
 
 from bot.gateway import transcripts, wechat_state
-from bot.gateway.wechat_adapter import Rejected, WeChatAdapter
+from bot.gateway.wechat_adapter import Forbidden, Rejected, WeChatAdapter
 from bot.gateway.wechat_flow import WeChatService
 
 bp = Blueprint("wechat", __name__)
 
 
 def init_app(app: Flask) -> None:
-    """Build the WeChat service when a token is configured, and its tables."""
+    """Build the WeChat service when a token is configured, and its tables; a WECHAT_ENCODING_MODE
+    that cannot work raises ValueError here, at the start."""
     config = app.config
     if not config.get("WECHAT_TOKEN"):
         return
@@ -27,6 +29,7 @@ def init_app(app: Flask) -> None:
         config.get("WECHAT_AES_KEY"),
         config.get("WECHAT_APPID"),
         config.get("WECHAT_APPSECRET"),
+        config.get("WECHAT_ENCODING_MODE"),
     )
     app.extensions["wechat"] = WeChatService(
         adapter,
@@ -46,6 +49,10 @@ def endpoint() -> Response:
         if request.method == "GET":
             return Response(service.adapter.verify_url(request.args), mimetype="text/plain")
         incoming = service.adapter.read(request.args, request.get_data())
+        if not wechat_state.claim_query(
+            transcripts.get_db(), incoming.timestamp, incoming.nonce, incoming.fingerprint
+        ):
+            raise Forbidden("signed query string already used for another message")
     except Rejected as rejected:
         current_app.logger.warning("WeChat request refused: %s", rejected)
         return Response(str(rejected), status=rejected.status, mimetype="text/plain")

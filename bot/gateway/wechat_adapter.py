@@ -1,17 +1,21 @@
-"""The only module that talks to wechatpy: signatures, safe-mode crypto, parsing, replies, push.
+"""The only module that talks to wechatpy: signatures, the encoding modes, parsing, replies, push.
 
 Everything that decides whether a request really comes from WeChat happens here, before any XML is
 parsed: the timestamp must be fresh, the signatures are compared in constant time (wechatpy compares
 with `!=`), and a body that declares a DTD or entities is refused outright (XXE, billion laughs).
+The signature covers token, timestamp and nonce but not the body: the endpoint lets each signed query
+string carry one message only (`wechat_state.claim_query`), and in safe mode only an encrypted body,
+whose msg_signature covers the ciphertext, is accepted.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import xmltodict
 from wechatpy import WeChatClient, parse_message
@@ -23,6 +27,8 @@ from wechatpy.utils import WeChatSigner
 MAX_AGE_SECONDS = 300  # a replayed request older than this is refused
 # WeChat's clock and ours are both NTP-synced; a few seconds ahead is skew, more is forgery or replay
 MAX_SKEW_SECONDS = 30
+# WeChat's message encryption modes (明文, 兼容, 安全): what the account's server configuration is set to
+MODES = ("plain", "compatible", "safe")
 _DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 # characters XML 1.0 cannot carry; a reply containing one would be dropped by WeChat
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -56,6 +62,8 @@ class Incoming:
     msg_id: str  # MsgId, or for events (which have none) openid + CreateTime + event, as WeChat advises
     encrypted: bool = False  # reply in the mode the message came in
     nonce: str = ""
+    timestamp: int = 0  # with the nonce, the signed query string: good for this message only
+    fingerprint: str = ""  # sha256 of the message as WeChat wrote it (decrypted), to know it again
 
 
 class WeChatAdapter:
@@ -65,10 +73,12 @@ class WeChatAdapter:
         aes_key: str | None = None,
         appid: str | None = None,
         appsecret: str | None = None,
+        mode: str | None = None,
         clock: Callable[[], float] = time.time,
     ):
         self.token = token
-        self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key and appid else None
+        self.mode = encoding_mode(mode, aes_key, appid)
+        self.crypto = WeChatCrypto(token, aes_key, appid) if self.mode != "plain" else None
         self._client = WeChatClient(appid, appsecret) if appid and appsecret else None
         self._clock = clock
 
@@ -79,30 +89,37 @@ class WeChatAdapter:
         return args.get("echostr", "")
 
     def read(self, args: Mapping[str, str], body: bytes) -> Incoming:
-        """Check and decode one POSTed message (plaintext, or safe mode with encrypt_type=aes)."""
-        self._authenticate(args)
-        xml = _refuse_dtd(body)
+        """Check and decode one POSTed message (plaintext, or encrypted with encrypt_type=aes)."""
+        timestamp = self._authenticate(args)
         encrypted = args.get("encrypt_type") == "aes"
+        if self.mode == "safe" and not encrypted:
+            raise Forbidden("safe mode accepts only encrypted messages")
+        xml = _refuse_dtd(body)
         if encrypted:
             xml = _refuse_dtd(self._decrypt(args, xml).encode("utf-8"))
         try:
-            return _incoming(parse_message(xml), encrypted, args.get("nonce", ""))
+            incoming = _incoming(parse_message(xml), encrypted, args.get("nonce", ""))
         except _PARSE_ERRORS as exc:
             raise Malformed("not a WeChat message") from exc
+        fingerprint = hashlib.sha256(xml.encode("utf-8")).hexdigest()
+        return replace(incoming, timestamp=timestamp, fingerprint=fingerprint)
 
-    def _authenticate(self, args: Mapping[str, str]) -> None:
+    def _authenticate(self, args: Mapping[str, str]) -> int:
+        """The signed timestamp, once it is fresh and the signature checks out."""
         timestamp = args.get("timestamp", "")
         try:
-            age = self._clock() - int(timestamp)
+            signed_at = int(timestamp)
         except ValueError as exc:
             raise Forbidden("no timestamp") from exc
+        age = self._clock() - signed_at
         if age > MAX_AGE_SECONDS or age < -MAX_SKEW_SECONDS:
             raise Forbidden("stale or future timestamp")
         _require(args.get("signature"), self.token, timestamp, args.get("nonce", ""))
+        return signed_at
 
     def _decrypt(self, args: Mapping[str, str], xml: str) -> str:
         if self.crypto is None:
-            raise Malformed("safe mode needs WECHAT_AES_KEY and WECHAT_APPID")
+            raise Malformed("encrypted, but WECHAT_ENCODING_MODE is plain")
         try:
             envelope = xmltodict.parse(xml)["xml"]
             encrypted = envelope["Encrypt"]
@@ -135,6 +152,20 @@ class WeChatAdapter:
         if self._client is None:
             raise RuntimeError("customer-service push is not configured")
         self._client.message.send_text(openid, text)
+
+
+def encoding_mode(configured: str | None, aes_key: str | None, appid: str | None) -> str:
+    """The configured mode, else compatible with an AES key and plain without; one that cannot work
+    stops the start rather than refusing every message later."""
+    mode = configured or ("compatible" if aes_key else "plain")
+    if mode not in MODES:
+        raise ValueError(f"WECHAT_ENCODING_MODE={mode!r}: must be plain, compatible or safe")
+    if mode != "plain" and not (aes_key and appid):
+        raise ValueError(
+            f"WECHAT_ENCODING_MODE={mode} needs WECHAT_AES_KEY and WECHAT_APPID (the EncodingAESKey and"
+            " AppID of the account's server configuration); set them, or WECHAT_ENCODING_MODE=plain"
+        )
+    return mode
 
 
 def signature(*parts: str) -> str:

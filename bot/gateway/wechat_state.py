@@ -5,17 +5,21 @@ WeChat delivers the same message again (also from another worker process); the r
 that was given, so every copy gets the same one, and the answer when it came after the holding message.
 `wechat_users`: per user, the payloads of the last reply's buttons ("1" → payload), the parts of a long
 answer not sent yet ("更多"), and the turn whose answer is still owed after a holding message.
+`wechat_queries`: the signed query strings (timestamp, nonce) of the last five minutes, each with the
+message it came with, so a captured signature cannot carry another message.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass, field
 
 import sqlite_utils
 
 from bot.gateway import transcripts
+from bot.gateway.wechat_adapter import MAX_AGE_SECONDS
 from bot.gateway.wechat_text import Answer
 
 KEEP_DELIVERIES = dt.timedelta(days=2)  # WeChat's retries come within seconds; this is ample
@@ -50,6 +54,12 @@ def init(db: sqlite_utils.Database) -> None:
         pk=("account", "openid"),
         if_not_exists=True,
     )
+    db["wechat_queries"].create(
+        {"timestamp": int, "nonce": str, "fingerprint": str},
+        pk=("timestamp", "nonce"),
+        not_null={"timestamp", "nonce", "fingerprint"},
+        if_not_exists=True,
+    )
 
 
 def claim(db: sqlite_utils.Database, account: str, msg_id: str, openid: str) -> bool:
@@ -66,6 +76,25 @@ def claim(db: sqlite_utils.Database, account: str, msg_id: str, openid: str) -> 
             [account, msg_id, openid, now.isoformat(timespec="milliseconds")],
         )
         return cursor.rowcount == 1
+
+
+def claim_query(db: sqlite_utils.Database, timestamp: int, nonce: str, fingerprint: str) -> bool:
+    """False when this signed query string already came with another message: a replay.
+
+    The same message again, byte for byte, is let through: should WeChat retry with the same query string,
+    the MsgId dedupe gives the retry the first reply. Queries older than the timestamp window are forgotten:
+    they are refused as stale anyway.
+    """
+    with transcripts.writing(db):
+        db.execute("DELETE FROM wechat_queries WHERE timestamp < ?", [int(time.time()) - MAX_AGE_SECONDS])
+        db.execute(
+            "INSERT INTO wechat_queries (timestamp, nonce, fingerprint) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            [timestamp, nonce, fingerprint],
+        )
+        (first,) = db.execute(
+            "SELECT fingerprint FROM wechat_queries WHERE timestamp = ? AND nonce = ?", [timestamp, nonce]
+        ).fetchone()
+    return first == fingerprint
 
 
 def decide(db: sqlite_utils.Database, account: str, msg_id: str, reply: str) -> None:

@@ -1,6 +1,7 @@
 """WeChat's side of the Official Account protocol, for the tests: messages signed (plaintext mode) or
 encrypted and signed (safe mode) with wechatpy exactly as WeChat's servers send them, and the
-gateway's replies read back (decrypted in safe mode) with wechatpy.
+gateway's replies read back (decrypted in safe mode) with wechatpy. Each reply keeps the query string
+and body that were sent, so a test can resend them unchanged or capture the signature as an attacker would.
 """
 
 from __future__ import annotations
@@ -36,6 +37,13 @@ class Reply:
     status: int
     content: str | None  # the text of a text reply
     body: str
+    query: dict = field(default_factory=dict)  # what was sent
+    sent: str = ""
+
+
+def captured(query: dict) -> dict:
+    """What anyone on the path sees and can reuse: the signature over token, timestamp and nonce."""
+    return {name: query[name] for name in ("signature", "timestamp", "nonce")}
 
 
 @dataclass
@@ -94,10 +102,19 @@ class WeChatPlatform:
             envelope = xmltodict.parse(body)["xml"]
             query.update(encrypt_type="aes", msg_signature=envelope["MsgSignature"], openid="o-user")
         query.update(query_overrides)
+        return self.send(client, query, body)
+
+    def resend(self, client, reply: Reply) -> Reply:
+        """The same request again, byte for byte (a retry, or a replay of a captured request)."""
+        return self.send(client, reply.query, reply.sent)
+
+    def send(self, client, query: dict, body: str) -> Reply:
         response = client.post(
             "/wechat", query_string=query, data=body.encode("utf-8"), content_type="text/xml"
         )
-        return self.read(response, safe)
+        reply = self.read(response, query.get("encrypt_type") == "aes")
+        reply.query, reply.sent = dict(query), body
+        return reply
 
     def read(self, response, safe: bool) -> Reply:
         body = response.get_data(as_text=True)
