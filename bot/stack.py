@@ -7,24 +7,34 @@ the test fixtures and the benchmarks.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
 
-from bot import paths
+from bot import paths, rasa_run
+from bot.gateway import settings
 
 HOST = "127.0.0.1"
 # Rasa's Sanic worker processes, forked after the imports: one per core of the county server (2).
 # More than one needs the shared lock store of endpoints.yml. See README, "Performance".
 RASA_WORKERS = 2
 GATEWAY_THREADS = 16
+# a service that exits is started again after BACKOFF_FIRST s, doubled per failure up to BACKOFF_MAX;
+# one that ran STABLE_SECONDS before it failed starts again from BACKOFF_FIRST
+WATCH_SECONDS = 0.5
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 60.0
+STABLE_SECONDS = 120.0
 
 
 def rasa_workers() -> int:
@@ -88,14 +98,27 @@ def process_tree(pid: int) -> list[int]:
     return found
 
 
+def _own_group_dying_with_parent() -> None:
+    """In the child before exec: the service's process tree is its own group (stop() signals the whole
+    group: Rasa's workers too), and it is ended when the stack dies, even by kill -9."""
+    rasa_run.die_with_parent(signal.SIGTERM)
+
+
 @dataclass
 class Stack:
-    """The running services (by name: actions, rasa, gateway); `stop()` ends them all."""
+    """The running services (by name: actions, rasa, gateway), kept running: one that exits is started
+    again alone, after a pause that doubles while it keeps failing. `stop()` ends every process tree."""
 
     rasa_port: int
     actions_port: int
     gateway_port: int | None = None
+    rasa_token: str = ""
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    restarts: dict[str, int] = field(default_factory=dict)
+    launchers: dict[str, Callable[[], subprocess.Popen]] = field(default_factory=dict, repr=False)
+    _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _watcher: threading.Thread | None = field(default=None, repr=False)
 
     @property
     def rasa_url(self) -> str:
@@ -113,15 +136,57 @@ class Stack:
     def webhook(self) -> str:
         return f"{self.rasa_url}/webhooks/rest/webhook"
 
+    def launch(self, name: str) -> None:
+        self.processes[name] = self.launchers[name]()
+
+    def supervise(self) -> None:
+        """Watch the services from a thread of their own until stop()."""
+        self._watcher = threading.Thread(target=self._watch, name="stack-supervisor", daemon=True)
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        failures = dict.fromkeys(self.processes, 0)
+        started = dict.fromkeys(self.processes, time.monotonic())
+        while not self._stopping.wait(WATCH_SECONDS):
+            for name, process in list(self.processes.items()):
+                if process.poll() is None:
+                    continue
+                _end_group(process, signal.SIGKILL)  # workers a crash left behind would hold the port
+                if time.monotonic() - started[name] > STABLE_SECONDS:
+                    failures[name] = 0
+                pause = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** failures[name])
+                failures[name] += 1
+                print(
+                    f"{name} exited with code {process.returncode}; restarting it in {pause:g} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                if self._stopping.wait(pause):
+                    return
+                with self._lock:
+                    if self._stopping.is_set():
+                        return
+                    self.launch(name)
+                    self.restarts[name] = self.restarts.get(name, 0) + 1
+                started[name] = time.monotonic()
+
     def stop(self) -> None:
-        for process in reversed(list(self.processes.values())):
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        self._stopping.set()
+        with self._lock:  # never while a restart is half done
+            for process in reversed(list(self.processes.values())):
+                if process.poll() is None:
+                    _end_group(process, signal.SIGTERM)
+            for process in self.processes.values():
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=20)
+                _end_group(process, signal.SIGKILL)  # whatever of the tree is left
+
+
+def _end_group(process: subprocess.Popen, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the whole group is gone already
+        os.killpg(process.pid, sig)
+    if sig == signal.SIGKILL:
+        process.wait()
 
 
 def commands(stack: Stack, model: Path) -> dict[str, list[str]]:
@@ -136,8 +201,10 @@ def commands(stack: Stack, model: Path) -> dict[str, list[str]]:
             "--port",
             str(stack.actions_port),
         ],
-        "rasa": [
-            str(bin_dir / "rasa"),
+        "rasa": [  # bot/rasa_run.py: rasa run with the API token from the environment, workers tied to it
+            sys.executable,
+            "-m",
+            "bot.rasa_run",
             "run",
             "--enable-api",
             "--model",
@@ -162,6 +229,11 @@ def commands(stack: Stack, model: Path) -> dict[str, list[str]]:
     return found
 
 
+def rasa_token() -> str:
+    """The instance's token for Rasa's HTTP API: the gateway of `make run` reads the same file."""
+    return settings.secret_key(settings.INSTANCE, settings.RASA_TOKEN_FILE)
+
+
 def start(
     model: Path,
     tracker_db: Path,
@@ -170,35 +242,54 @@ def start(
     log_dir: Path | None = None,
     gateway_port: int | None = None,
     transcripts_db: Path | None = None,
+    token: str | None = None,
 ) -> Stack:
-    """Start the servers and wait until Rasa has loaded the model (and the gateway answers, if asked:
-    `gateway_port=0` picks a free port)."""
-    stack = Stack(rasa_port or free_port(), actions_port or free_port())
+    """Start the servers, wait until Rasa has loaded the model (and the gateway answers, if asked:
+    `gateway_port=0` picks a free port), then keep them running. `token`: Rasa's API token (default:
+    the instance's)."""
+    stack = Stack(rasa_port or free_port(), actions_port or free_port(), rasa_token=token or rasa_token())
     if gateway_port is not None:
         stack.gateway_port = gateway_port or free_port()
     env = service_env(stack.actions_port, tracker_db)
-    gateway_env = dict(env, RASA_URL=stack.rasa_url, ACTIONS_URL=stack.actions_url)
+    environments = {
+        "actions": env,
+        "rasa": dict(env, **{rasa_run.TOKEN_VARIABLE: stack.rasa_token}),
+        "gateway": dict(
+            env, RASA_URL=stack.rasa_url, ACTIONS_URL=stack.actions_url, RASA_TOKEN=stack.rasa_token
+        ),
+    }
     if transcripts_db:
-        gateway_env["TRANSCRIPTS_DB"] = str(transcripts_db)
+        environments["gateway"]["TRANSCRIPTS_DB"] = str(transcripts_db)
     log_dir = log_dir or paths.VAR / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
+
+    def launcher(name: str, command: list[str]) -> Callable[[], subprocess.Popen]:
+        def launch() -> subprocess.Popen:
+            with (log_dir / f"{name}-{stack.rasa_port}.log").open("ab") as log:
+                return subprocess.Popen(
+                    command,
+                    cwd=paths.REPO,
+                    env=environments[name],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    preexec_fn=_own_group_dying_with_parent,  # noqa: PLW1509 - no threads in the child yet
+                )
+
+        return launch
+
     try:
         for name, command in commands(stack, model).items():
-            log = (log_dir / f"{name}-{stack.rasa_port}.log").open("wb")
-            stack.processes[name] = subprocess.Popen(
-                command,
-                cwd=paths.REPO,
-                env=gateway_env if name == "gateway" else env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+            stack.launchers[name] = launcher(name, command)
+            stack.launch(name)
         wait_until_ready(f"{stack.actions_url}/health", stack.processes["actions"])
-        wait_until_ready(f"{stack.rasa_url}/status", stack.processes["rasa"])
+        wait_until_ready(f"{stack.rasa_url}/status?token={stack.rasa_token}", stack.processes["rasa"])
         if stack.gateway_port:
             wait_until_ready(f"{stack.gateway_url}/healthz", stack.processes["gateway"])
     except BaseException:
         stack.stop()
         raise
+    stack.supervise()
     return stack
 
 
@@ -215,7 +306,8 @@ BANNER = """
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`make run`: the three services on fixed ports until Ctrl-C (or TERM) stops them all."""
+    """`make run`: the three services on fixed ports, each restarted when it fails, until Ctrl-C (or TERM)
+    stops them all."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     parser.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
@@ -258,12 +350,8 @@ def main(argv: list[str] | None = None) -> int:
             ),
             flush=True,
         )
-        while True:
-            for name, process in stack.processes.items():
-                if process.poll() is not None:
-                    print(f"{name} stopped unexpectedly; see {logs}/", file=sys.stderr)
-                    return 1
-            time.sleep(0.5)
+        while True:  # the supervisor restarts a service that fails; this thread only waits for Ctrl-C
+            time.sleep(3600)
     except KeyboardInterrupt:  # Ctrl-C is the normal way to stop: not an error
         return 0
     except (RuntimeError, TimeoutError) as error:

@@ -28,10 +28,14 @@ def create_app(test_config: dict | None = None, *, instance_path: str | Path | N
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.secret_key(folder)
+    if not app.config.get("RASA_TOKEN"):
+        app.config["RASA_TOKEN"] = settings.secret_key(folder, settings.RASA_TOKEN_FILE)
     app.json.ensure_ascii = False  # replies are Chinese: keep them readable on the wire and in logs
 
     transcripts.init_app(app)
-    app.extensions["rasa"] = RasaClient(app.config["RASA_URL"], app.config["ACTIONS_URL"])
+    app.extensions["rasa"] = RasaClient(
+        app.config["RASA_URL"], app.config["ACTIONS_URL"], token=app.config["RASA_TOKEN"]
+    )
     _register_blueprints(app)
     app.after_request(_security_headers)
     return app

@@ -39,9 +39,10 @@ class Turn:
 class RasaClient:
     """Thread-safe for the gateway's use: the session's connection pool is shared by all request threads."""
 
-    def __init__(self, rasa_url: str, actions_url: str, pool_size: int = 16):
+    def __init__(self, rasa_url: str, actions_url: str, pool_size: int = 16, token: str | None = None):
         self.rasa_url = rasa_url.rstrip("/")
         self.actions_url = actions_url.rstrip("/")
+        self.token = token  # Rasa's --auth-token, for its HTTP API (/status); the webhook needs none
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
@@ -92,14 +93,14 @@ class RasaClient:
 
     def rasa_up(self) -> bool:
         """Rasa answers /status only once a model is loaded."""
-        return self._answers(self.rasa_url + "/status")
+        return self._answers(self.rasa_url + "/status", {"token": self.token} if self.token else None)
 
     def actions_up(self) -> bool:
         return self._answers(self.actions_url + "/health")
 
-    def _answers(self, url: str) -> bool:
+    def _answers(self, url: str, params: dict | None = None) -> bool:
         try:
-            return self.session.get(url, timeout=HEALTH_TIMEOUT).status_code == 200
+            return self.session.get(url, params=params, timeout=HEALTH_TIMEOUT).status_code == 200
         except requests.RequestException:
             return False
 

@@ -14,11 +14,15 @@ from bot import paths
 
 INSTANCE = paths.VAR / "instance"
 SECRET_KEY_FILE = "secret_key"
+RASA_TOKEN_FILE = "rasa_token"  # Rasa's --auth-token: the stack starts Rasa with it, the gateway sends it
 
 DEFAULTS: dict = {
     "RASA_URL": "http://127.0.0.1:5005",
     "ACTIONS_URL": "http://127.0.0.1:5055",
+    "RASA_TOKEN": None,  # unset: the instance folder's rasa_token, the one bot/stack.py gives Rasa
     "TRANSCRIPTS_DB": str(paths.VAR / "transcripts.db"),
+    # turns the database refused, until it takes writes again; unset: next to TRANSCRIPTS_DB
+    "TRANSCRIPTS_SPOOL": None,
     # WeChat gives up after 5 s; the passive reply must be on its way before that
     "RASA_BUDGET_SECONDS": 4.0,
     # the chat page has no platform deadline: wait longer before giving the phones instead of an answer
@@ -55,15 +59,16 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
     return found
 
 
-def secret_key(instance_path: str | Path) -> str:
-    """The instance folder's secret key, created on first use.
+def secret_key(instance_path: str | Path, name: str = SECRET_KEY_FILE) -> str:
+    """One of the instance folder's secrets (the session key, Rasa's API token), created on first use.
 
     Written to a private temporary file and hard-linked into place, so two workers starting at once
     end up with the same key and nobody ever reads a half-written file.
     """
-    path = Path(instance_path) / SECRET_KEY_FILE
+    path = Path(instance_path) / name
     if not path.exists():
-        temporary = path.with_name(f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(4)}")
         handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(handle, "w") as out:
             out.write(secrets.token_hex(32))

@@ -2,17 +2,27 @@
 
 `record` is the only way in, and it masks the text itself, so nothing personal is ever written
 (the bot's replies are masked too: a multi-question reply quotes the worker's own words).
-Each request gets its own connection on Flask's `g`; background threads open their own with `connect`.
+
+A storage failure never costs a worker his answer (`Store`): a connection is opened read-write or not
+at all (SQLite would silently open a file it cannot write read-only, and keep it so), a connection that
+failed is dropped so the next use opens a new one, and a turn that cannot be written now is appended to
+a spool file (JSON lines) that a background thread replays into the database once it takes writes
+again, in order and with the original times.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import json
+import logging
+import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -22,21 +32,61 @@ from flask.cli import with_appcontext
 
 from bot.gateway import pii
 
+logger = logging.getLogger(__name__)
+
 DIRECTIONS = ("in", "out")
 TURN_COLUMNS = ("intent", "confidence", "faq_key", "actions", "latency_ms", "error")
+# how long a write waits for another writer before the turn goes to the spool instead: a worker is
+# never kept waiting for a lock a backup tool holds
+WRITE_WAIT_SECONDS = 2.0
+REPLAY_PAUSE_SECONDS = 1.0
+STORAGE_ERRORS = (sqlite3.Error, OSError)
+
+
+class NotWritable(sqlite3.OperationalError):
+    """The file opened, but only for reading (permissions, a read-only disk)."""
 
 
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-def connect(path: str | Path) -> sqlite_utils.Database:
+def connect(path: str | Path, *, wait: float = 10.0, create: bool = False) -> sqlite_utils.Database:
+    """A read-write connection, or an error: never a read-only one (`mode=rw` alone does not stop SQLite
+    from opening a write-protected file read-only, so a write is tried and rolled back)."""
+    uri = f"file:{urllib.parse.quote(str(path))}?mode={'rwc' if create else 'rw'}"
     # autocommit connection: transactions are explicit (BEGIN IMMEDIATE below, sqlite-utils' atomic())
-    conn = sqlite3.connect(str(path), timeout=10, isolation_level=None)
-    conn.execute("PRAGMA busy_timeout = 10000")  # the WSGI server writes from several threads at once
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, one fsync per checkpoint
+    conn = sqlite3.connect(uri, uri=True, timeout=wait, isolation_level=None)
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, one fsync per checkpoint
+        if not create:
+            prove_writable(conn, wait=0)
+        conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")  # several threads write at once
+    except BaseException:
+        conn.close()
+        raise
     return sqlite_utils.Database(conn, execute_plugins=False)
+
+
+def prove_writable(conn: sqlite3.Connection, wait: float) -> None:
+    """Write a row and roll it back; raises when the database cannot take a write within `wait` s.
+
+    With `wait` 0 (opening a connection) a database busy with another writer is not an error: the
+    connection is not known to be read-only then, and a write that fails later drops it anyway.
+    """
+    conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO health (at) VALUES (?)", [now()])
+    except sqlite3.OperationalError as error:
+        if "readonly" in str(error):
+            raise NotWritable(str(error)) from error
+        if wait or "locked" not in str(error):
+            raise
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
 
 
 @contextlib.contextmanager
@@ -55,8 +105,9 @@ def writing(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 def init(path: str | Path) -> None:
     """Create the file and tables if missing; switch the file to WAL (it stays so)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.closing(connect(path)) as db:
+    with contextlib.closing(connect(path, create=True)) as db:
         db.enable_wal()
+        db["health"].create({"id": int, "at": str}, pk="id", if_not_exists=True)  # for prove_writable
         db["conversations"].create(
             {
                 "id": int,
@@ -113,29 +164,35 @@ def record_answer(
     replies: list[dict],
     *,
     msg_id: str | None = None,
+    at: str | None = None,
     **turn,
 ) -> None:
     """After Rasa answered: what it understood goes onto the stored question, and its replies are stored,
     in one transaction (one commit per turn instead of one per row)."""
     with writing(db):
-        _update(db, message_id, turn)
-        for reply in replies:
-            _insert(
-                db,
-                channel,
-                sender,
-                "out",
-                reply["text"],
-                buttons=reply["buttons"],
-                msg_id=msg_id,
-                error=turn.get("error"),
-            )
+        _answer(db, message_id, channel, sender, replies, msg_id=msg_id, at=at, **turn)
 
 
 def update_turn(db: sqlite_utils.Database, message_id: int, **turn) -> None:
     """Add what Rasa understood (intent, confidence, faq_key, actions, latency, error) to a stored message."""
     with writing(db):
         _update(db, message_id, turn)
+
+
+def _answer(db, message_id, channel, sender, replies, *, msg_id=None, at=None, **turn) -> None:
+    _update(db, message_id, turn)
+    for reply in replies:
+        _insert(
+            db,
+            channel,
+            sender,
+            "out",
+            reply["text"],
+            buttons=reply["buttons"],
+            msg_id=msg_id,
+            at=at,
+            error=turn.get("error"),
+        )
 
 
 def _insert(
@@ -147,12 +204,13 @@ def _insert(
     *,
     buttons: list[dict] | None = None,
     msg_id: str | None = None,
+    at: str | None = None,
     **turn,
 ) -> int:
     # plain SQL: sqlite-utils' insert() commits on its own, which would split the caller's transaction
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
-    at = now()
+    at = at or now()
     row = {
         "channel": channel,
         "sender": sender,
@@ -212,7 +270,177 @@ def history(db: sqlite_utils.Database, channel: str, sender: str, limit: int = 1
     ]
 
 
+# -- answering first: the store and its spool -------------------------------------------------------
+
+
+class Spool:
+    """An append-only file of JSON lines: the writes the database refused, in their order.
+
+    Appends and the replay take an exclusive lock on the file (fcntl), so gateway processes that share
+    it never interleave; a line that cannot be read (the process died while writing it) is set aside in
+    `<spool>.rejected` instead of blocking the others.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def pending(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[object]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a+", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield handle
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def append(self, op: str, entry: dict) -> None:
+        line = json.dumps({"op": op, **entry}, ensure_ascii=False)
+        with self._locked() as handle:
+            handle.write(line + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def drain(self, apply: Callable[[list[dict]], None]) -> int:
+        """Give every spooled write to `apply` (one call, in order); empty the file if it returns."""
+        with self._locked() as handle:
+            handle.seek(0)
+            entries, rejected = [], []
+            for line in handle.read().splitlines():
+                try:
+                    entries.append(json.loads(line))
+                except ValueError:
+                    rejected.append(line)
+            if entries:
+                apply(entries)
+            if rejected:
+                with open(f"{self.path}.rejected", "a", encoding="utf-8") as out:
+                    out.write("\n".join(rejected) + "\n")
+            handle.truncate(0)
+            return len(entries)
+
+
+def _write(db: sqlite_utils.Database, op: str, entry: dict) -> object:
+    if op == "message":
+        return _insert(db, **entry)
+    if op == "answer":
+        return _answer(db, **entry)
+    if op == "turn":
+        message_id = _insert(db, **entry["question"])
+        _answer(db, message_id, entry["question"]["channel"], entry["question"]["sender"], **entry["answer"])
+        return message_id
+    raise ValueError(f"unknown transcript write {op!r}")
+
+
+class Store:
+    """The transcripts database of one app: a read-write connection per thread, and the spool."""
+
+    def __init__(self, path: str | Path, spool_path: str | Path, wait: float = WRITE_WAIT_SECONDS):
+        self.path = Path(path)
+        self.spool = Spool(spool_path)
+        self.wait = wait
+        self._local = threading.local()
+        self._replayer: threading.Thread | None = None
+        self._replayer_lock = threading.Lock()
+
+    def db(self) -> sqlite_utils.Database:
+        """This thread's connection, opened on first use (and again after `drop`)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = connect(self.path, wait=self.wait)
+        return db
+
+    def drop(self) -> None:
+        """Forget this thread's connection after an error: the next use opens a fresh one."""
+        db = self._local.__dict__.pop("db", None)
+        if db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                db.conn.close()
+
+    def write_now(self, op: str, **entry) -> tuple[bool, object]:
+        """(True, result) when the database took the write; (False, None) when it failed, or while
+        earlier writes wait in the spool (a later write must not overtake them)."""
+        if self.spool.pending():
+            self.replay_soon()
+            return False, None
+        try:
+            db = self.db()
+            with writing(db):
+                return True, _write(db, op, entry)
+        except STORAGE_ERRORS as error:
+            logger.warning("transcripts: %s; the turn goes to the spool %s", error, self.spool.path)
+            self.drop()
+            return False, None
+
+    def write(self, op: str, **entry) -> object:
+        """Write now, or spool the write for later (the result is None then). Never raises for storage."""
+        done, result = self.write_now(op, **entry)
+        if not done:
+            self.keep(op, **entry)
+        return result
+
+    def keep(self, op: str, **entry) -> None:
+        try:
+            self.spool.append(op, entry)
+        except OSError:  # the spool's disk fails too: the log is the last place the turn can go
+            logger.exception(
+                "transcripts: could not spool %s", json.dumps({"op": op, **entry}, ensure_ascii=False)
+            )
+        self.replay_soon()
+
+    def replay_soon(self) -> None:
+        """Start the thread that replays the spool, unless it runs already."""
+        with self._replayer_lock:
+            if self._replayer is None or not self._replayer.is_alive():
+                self._replayer = threading.Thread(target=self._replay_until_empty, name="spool", daemon=True)
+                self._replayer.start()
+
+    def _replay_until_empty(self) -> None:
+        failures = 0
+        while self.spool.pending():
+            time.sleep(REPLAY_PAUSE_SECONDS)
+            try:
+                self.replay()
+            except STORAGE_ERRORS as error:
+                failures += 1
+                if failures in (1, 10, 100, 1000):  # the log shows the outage without a line per second
+                    logger.warning("transcripts: the spool cannot be replayed yet (%s)", error)
+
+    def replay(self) -> int:
+        """Write the spooled turns into the database in one transaction; how many there were."""
+        with contextlib.closing(connect(self.path, wait=self.wait)) as db:
+
+            def apply(entries: list[dict]) -> None:
+                with writing(db):
+                    for entry in entries:
+                        _write(db, entry.pop("op"), entry)
+
+            count = self.spool.drain(apply)
+        if count:
+            logger.warning("transcripts: %d spooled writes are in the database now", count)
+        return count
+
+    def takes_writes(self) -> bool:
+        """A fresh connection writes a row and rolls it back: what /healthz reports."""
+        try:
+            with contextlib.closing(connect(self.path, wait=self.wait)) as db:
+                prove_writable(db.conn, wait=self.wait)
+        except STORAGE_ERRORS:
+            return False
+        return True
+
+
 # -- Flask ---------------------------------------------------------------------------------------
+
+
+def store() -> Store:
+    return current_app.extensions["transcripts"]
 
 
 def get_db() -> sqlite_utils.Database:
@@ -220,20 +448,22 @@ def get_db() -> sqlite_utils.Database:
 
     Closing the last connection to a WAL database checkpoints and removes the WAL file: done after every
     request, that cost the chat API 8 ms per message (py-spy, `make bench`). The connections belong to
-    the app, so they go with it.
+    the app, so they go with it; one that failed is dropped at the end of the request.
     """
     if "transcripts" not in g:
-        local = current_app.extensions["transcripts"]
-        if getattr(local, "db", None) is None:
-            local.db = connect(current_app.config["TRANSCRIPTS_DB"])
-        g.transcripts = local.db
+        g.transcripts = store().db()
     return g.transcripts
 
 
 def close_db(exception: BaseException | None = None) -> None:
-    """End of a request: the connection stays open, but never inside a transaction."""
+    """End of a request: the connection stays open, but never inside a transaction, and not at all
+    after a database error (it may be stuck read-only or broken: the next request opens a new one)."""
     db = g.pop("transcripts", None)
-    if db is not None and db.conn.in_transaction:
+    if db is None:
+        return
+    if isinstance(exception, STORAGE_ERRORS):
+        store().drop()
+    elif db.conn.in_transaction:
         db.conn.rollback()
 
 
@@ -245,8 +475,15 @@ def init_db_command() -> None:
     click.echo(f"transcripts: {current_app.config['TRANSCRIPTS_DB']}")
 
 
+def spool_path(config: dict) -> Path:
+    """TRANSCRIPTS_SPOOL, else next to the database: var/transcripts.spool.jsonl."""
+    return Path(config.get("TRANSCRIPTS_SPOOL") or Path(config["TRANSCRIPTS_DB"]).with_suffix(".spool.jsonl"))
+
+
 def init_app(app: Flask) -> None:
     init(app.config["TRANSCRIPTS_DB"])
-    app.extensions["transcripts"] = threading.local()
+    app.extensions["transcripts"] = store_ = Store(app.config["TRANSCRIPTS_DB"], spool_path(app.config))
+    if store_.spool.pending():  # left by the last run: into the database as soon as it takes writes
+        store_.replay_soon()
     app.teardown_appcontext(close_db)
     app.cli.add_command(init_db_command)

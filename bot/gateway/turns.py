@@ -1,14 +1,13 @@
 """One turn of a conversation, whatever the channel: store the message, ask Rasa, store the replies.
 
 The incoming message is stored before Rasa is asked, so it is kept even when Rasa fails or the process
-dies mid-turn. The text is masked before it goes to Rasa too: its tracker store keeps the text as well.
-Senders are namespaced per channel in Rasa ("web:…", "wechat:…"), so a web visitor can never write into
-a WeChat user's conversation by guessing an openid.
+dies mid-turn. When the database cannot take it, the worker is answered all the same and the whole turn
+goes to the spool (transcripts.Store). The text is masked before it goes to Rasa too: its tracker store
+keeps the text as well. Senders are namespaced per channel in Rasa ("web:…", "wechat:…"), so a web
+visitor can never write into a WeChat user's conversation by guessing an openid.
 """
 
 from __future__ import annotations
-
-import sqlite_utils
 
 from bot.gateway import pii, transcripts
 from bot.gateway.rasa_client import RasaClient, Turn
@@ -16,7 +15,7 @@ from policy_kb import kb as policy
 
 
 def ask(
-    db: sqlite_utils.Database,
+    store: transcripts.Store,
     rasa: RasaClient,
     channel: str,
     sender: str,
@@ -27,15 +26,21 @@ def ask(
 ) -> list[dict]:
     """The bot's replies to one message ([{"text", "buttons"}], never empty); both sides are stored."""
     masked = pii.mask(text if isinstance(text, str) else "")
-    message_id = transcripts.record(db, channel, sender, "in", masked, msg_id=msg_id)
+    question = {"channel": channel, "sender": sender, "direction": "in", "text": masked, "msg_id": msg_id}
+    question["at"] = transcripts.now()
+    stored, message_id = store.write_now("message", **question)
     turn = rasa.ask(f"{channel}:{sender}", masked, budget)
     replies = turn.replies or failure_replies()
-    transcripts.record_answer(db, message_id, channel, sender, replies, msg_id=msg_id, **_turn_columns(turn))
+    answer = {"replies": replies, "msg_id": msg_id, "at": transcripts.now(), **_turn_columns(turn)}
+    if stored:
+        store.write("answer", message_id=message_id, channel=channel, sender=sender, **answer)
+    else:
+        store.keep("turn", question=question, answer=answer)
     return replies
 
 
 def answer_locally(
-    db: sqlite_utils.Database,
+    store: transcripts.Store,
     channel: str,
     sender: str,
     text: str,
@@ -45,16 +50,44 @@ def answer_locally(
     msg_id: str | None = None,
 ) -> list[dict]:
     """A turn the gateway answers itself (unreadable request, a picture, "更多"…): stored like any other."""
-    note_incoming(db, channel, sender, text, action=action, msg_id=msg_id)
-    transcripts.record(db, channel, sender, "out", reply, msg_id=msg_id, actions=[action])
+    note_incoming(store, channel, sender, text, action=action, msg_id=msg_id)
+    say(store, channel, sender, reply, action=action, msg_id=msg_id)
     return [{"text": reply, "buttons": []}]
 
 
 def note_incoming(
-    db: sqlite_utils.Database, channel: str, sender: str, text: str, *, action: str, msg_id: str | None = None
-) -> int:
+    store: transcripts.Store, channel: str, sender: str, text: str, *, action: str, msg_id: str | None = None
+) -> None:
     """Store a user message the gateway handles without Rasa; `action` says what it did with it."""
-    return transcripts.record(db, channel, sender, "in", text, msg_id=msg_id, actions=[action])
+    _message(store, channel, sender, "in", text, action=action, msg_id=msg_id)
+
+
+def say(
+    store: transcripts.Store,
+    channel: str,
+    sender: str,
+    reply: str,
+    *,
+    action: str,
+    msg_id: str | None = None,
+    buttons: list[dict] | None = None,
+) -> None:
+    """Store one of the gateway's own replies."""
+    _message(store, channel, sender, "out", reply, action=action, msg_id=msg_id, buttons=buttons)
+
+
+def _message(store, channel, sender, direction, text, *, action, msg_id, buttons=None) -> None:
+    store.write(
+        "message",
+        channel=channel,
+        sender=sender,
+        direction=direction,
+        text=text,
+        buttons=buttons,
+        msg_id=msg_id,
+        actions=[action],
+        at=transcripts.now(),
+    )
 
 
 def failure_replies() -> list[dict]:

@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
     app.extensions["wechat"] = WeChatService(
         adapter,
         app.extensions["rasa"],
-        config["TRANSCRIPTS_DB"],
+        app.extensions["transcripts"],
         budget=config["RASA_BUDGET_SECONDS"],
         background_budget=config["RASA_BACKGROUND_SECONDS"],
     )

@@ -55,11 +55,16 @@ class _Job:
 
 class WeChatService:
     def __init__(
-        self, adapter: WeChatAdapter, rasa: RasaClient, db_path: str, budget: float, background_budget: float
+        self,
+        adapter: WeChatAdapter,
+        rasa: RasaClient,
+        store: transcripts.Store,
+        budget: float,
+        background_budget: float,
     ):
         self.adapter = adapter
         self.rasa = rasa
-        self.db_path = db_path
+        self.store = store
         self.budget = budget
         self.background_budget = max(background_budget, budget)
         self.deliveries = Deliveries()
@@ -106,30 +111,38 @@ class WeChatService:
     # -- replies the gateway gives itself ----------------------------------------------------------
     def _welcome(self, db: sqlite_utils.Database, incoming: Incoming) -> str:
         text, buttons = policy.get().render("greet"), topics.menu_buttons()
-        _note(db, incoming, "[关注]", "gateway_welcome")
-        transcripts.record(db, CHANNEL, incoming.openid, "out", text, buttons=buttons, msg_id=incoming.msg_id)
+        _note(self.store, incoming, "[关注]", "gateway_welcome")
+        turns.say(
+            self.store,
+            CHANNEL,
+            incoming.openid,
+            text,
+            buttons=buttons,
+            action="gateway_welcome",
+            msg_id=incoming.msg_id,
+        )
         return self._deliver(db, incoming, wechat_text.as_answer([{"text": text, "buttons": buttons}]))
 
     def _please_type(self, db: sqlite_utils.Database, incoming: Incoming) -> str:
         label = messages.NON_TEXT_LABELS.get(incoming.kind, messages.OTHER_LABEL)
         reply = messages.VOICE_NOT_RECOGNISED if incoming.kind == "voice" else messages.PLEASE_TYPE
-        _note(db, incoming, label, "gateway_please_type")
-        return _say(db, incoming, reply, "gateway_please_type")
+        _note(self.store, incoming, label, "gateway_please_type")
+        return _say(self.store, incoming, reply, "gateway_please_type")
 
     def _next_part(self, db: sqlite_utils.Database, incoming: Incoming, parts: list[str]) -> str:
-        _note(db, incoming, incoming.text, "gateway_next_part" if parts else "gateway_no_more")
+        _note(self.store, incoming, incoming.text, "gateway_next_part" if parts else "gateway_no_more")
         if not parts:
-            return _say(db, incoming, messages.NO_MORE, "gateway_no_more")
+            return _say(self.store, incoming, messages.NO_MORE, "gateway_no_more")
         wechat_state.save_user(db, incoming.account, incoming.openid, parts=parts[1:])
         return parts[0]
 
     def _hand_over_owed(self, db: sqlite_utils.Database, incoming: Incoming, owed_msg_id: str) -> str:
         answer = self._wait_for_answer(db, incoming.account, owed_msg_id)
-        _note(db, incoming, incoming.text, "gateway_owed_answer" if answer else "gateway_holding")
+        _note(self.store, incoming, incoming.text, "gateway_owed_answer" if answer else "gateway_holding")
         return (
             self._deliver(db, incoming, answer)
             if answer
-            else _say(db, incoming, messages.HOLDING, "gateway_holding")
+            else _say(self.store, incoming, messages.HOLDING, "gateway_holding")
         )
 
     # -- the bot turn ------------------------------------------------------------------------------
@@ -149,19 +162,19 @@ class WeChatService:
                         pending_since=since,
                     )
             if job.late:
-                return _say(db, incoming, messages.HOLDING, "gateway_holding")
+                return _say(self.store, incoming, messages.HOLDING, "gateway_holding")
         return self._deliver(db, incoming, job.answer)
 
     def _run(self, job: _Job) -> None:
-        """The background half of `_ask`, with its own database connection."""
+        """The background half of `_ask`, with the pool thread's own database connection."""
         try:
-            with transcripts.connect(self.db_path) as db:
-                answer = self._answer(db, job.incoming, job.text)
-                with job.lock:
-                    job.answer, late = answer, job.late
-                job.done.set()
-                if late and self.adapter.can_push:
-                    self._push(db, job.incoming, answer)
+            db = self.store.db()
+            answer = self._answer(db, job.incoming, job.text)
+            with job.lock:
+                job.answer, late = answer, job.late
+            job.done.set()
+            if late and self.adapter.can_push:
+                self._push(db, job.incoming, answer)
         except Exception:  # noqa: BLE001 - nothing above catches it in a pool thread: log it
             logger.exception("WeChat turn %s failed", job.incoming.msg_id)
 
@@ -169,7 +182,7 @@ class WeChatService:
         """Ask the bot; the answer is stored with the delivery, where a later message or retry finds it."""
         try:
             replies = turns.ask(
-                db,
+                self.store,
                 self.rasa,
                 CHANNEL,
                 incoming.openid,
@@ -229,14 +242,14 @@ class WeChatService:
             time.sleep(POLL_SECONDS)
 
 
-def _note(db: sqlite_utils.Database, incoming: Incoming, text: str, action: str) -> None:
+def _note(store: transcripts.Store, incoming: Incoming, text: str, action: str) -> None:
     """Store a user message the gateway answers itself; `action` says what it did."""
-    turns.note_incoming(db, CHANNEL, incoming.openid, text, action=action, msg_id=incoming.msg_id)
+    turns.note_incoming(store, CHANNEL, incoming.openid, text, action=action, msg_id=incoming.msg_id)
 
 
-def _say(db: sqlite_utils.Database, incoming: Incoming, reply: str, action: str) -> str:
+def _say(store: transcripts.Store, incoming: Incoming, reply: str, action: str) -> str:
     """Store one of the gateway's own replies and return it."""
-    transcripts.record(db, CHANNEL, incoming.openid, "out", reply, msg_id=incoming.msg_id, actions=[action])
+    turns.say(store, CHANNEL, incoming.openid, reply, action=action, msg_id=incoming.msg_id)
     return reply
 
 

@@ -23,6 +23,7 @@ def gateway(stack, tmp_path):
             "TESTING": True,
             "SECRET_KEY": "e2e",
             "RASA_URL": stack.rasa_url,
+            "RASA_TOKEN": stack.rasa_token,
             "ACTIONS_URL": f"http://127.0.0.1:{stack.actions_port}",
             "TRANSCRIPTS_DB": str(tmp_path / "transcripts.db"),
             # generous: the first inference of a freshly loaded model is slow on a busy CI machine
@@ -114,7 +115,9 @@ def test_a_misspelt_message_is_repaired_for_rasa_and_kept_as_typed_in_the_transc
     sender = "e2e-" + uuid.uuid4().hex
     app.test_client().post("/api/messages", json={"sender": sender, "message": "老板拖了公资 众裁要好久"})
     assert transcript(app, sender)[0]["text"] == "老板拖了公资 众裁要好久"  # as the worker typed it
-    tracker = requests.get(f"{stack.rasa_url}/conversations/web:{sender}/tracker", timeout=30).json()
+    tracker = requests.get(
+        f"{stack.rasa_url}/conversations/web:{sender}/tracker", params={"token": stack.rasa_token}, timeout=30
+    ).json()
     said = [e for e in tracker["events"] if e["event"] == "user"][-1]
     assert said["text"] == "老板拖了工资 仲裁要好久"  # what the NLU read
     assert said["metadata"]["original_text"] == "老板拖了公资 众裁要好久"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
 
+from bot.stack import process_tree
 from tests.e2e.questions import QUESTIONS
 
 pytestmark = pytest.mark.e2e
@@ -157,7 +159,7 @@ def test_turn_info_of_a_form_turn_names_this_turns_actions(stack):
 
 
 def test_rasa_runs_its_workers_sharing_the_sqlite_lock_store(stack):
-    from bot.stack import process_tree, rasa_workers
+    from bot.stack import rasa_workers
 
     workers = rasa_workers()
     # Sanic's main process and its workers (Rasa refuses more than one with an in-memory lock store)
@@ -193,3 +195,19 @@ def test_messages_of_one_conversation_sent_at_once_are_all_answered_in_turn(stac
         ]
     turns = [kind for i, kind in enumerate(kinds) if i == 0 or kind != kinds[i - 1]]
     assert turns == ["user", "bot"] * len(messages)
+
+
+def test_rasa_http_api_needs_the_instance_token_which_no_command_line_shows(stack):
+    """Issue #13, item 6: nobody else on the host reads a tracker or writes events into a conversation."""
+    tracker = f"{stack.rasa_url}/conversations/someone/tracker"
+    assert requests.get(tracker, timeout=30).status_code == 401
+    assert requests.get(tracker, params={"token": "guess"}, timeout=30).status_code == 401
+    event = {"event": "slot", "name": "requested_slot", "value": None}
+    refused = requests.post(f"{tracker}/events", json=event, timeout=30)
+    assert refused.status_code == 401
+    assert requests.get(tracker, params={"token": stack.rasa_token}, timeout=30).status_code == 200
+    assert requests.post(
+        stack.webhook, json={"sender": "t", "message": "你好"}, timeout=60
+    ).ok  # the channel needs none
+    for pid in process_tree(stack.processes["rasa"].pid):
+        assert stack.rasa_token.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()

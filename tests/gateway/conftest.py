@@ -40,6 +40,7 @@ def make_app(tmp_path, upstream, platform):
             "TESTING": True,
             "SECRET_KEY": "test-only",
             "RASA_URL": upstream.url,
+            "RASA_TOKEN": upstream.token,
             "ACTIONS_URL": upstream.url,
             "TRANSCRIPTS_DB": str(tmp_path / "transcripts.db"),
             "RASA_BUDGET_SECONDS": 2.0,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from policy_kb import kb as policy
@@ -44,6 +45,7 @@ class StandIn:
         self.answer = realistic
         self.webhook_status = 200
         self.health_status = 200
+        self.token = "standin-token"  # like Rasa started with --auth-token: /status needs ?token=
         self.action_server_failed = False
         self.calls: list[dict] = []  # {"sender", "message", "want_turn_info"}
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
@@ -66,7 +68,10 @@ class StandIn:
                 pass
 
             def do_GET(self) -> None:
-                if self.path in ("/status", "/health"):
+                path, _, query = self.path.partition("?")
+                if path == "/status" and urllib.parse.parse_qs(query).get("token") != [standin.token]:
+                    self._json(401, {"message": "User is not authenticated."})
+                elif path in ("/status", "/health"):
                     self._json(standin.health_status, {"status": "ok", "model_file": "stand-in.tar.gz"})
                 else:
                     self._json(404, {})

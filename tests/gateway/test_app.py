@@ -61,7 +61,16 @@ def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeyp
     assert key_file.exists() and len(first.config["SECRET_KEY"]) == 64
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert build(tmp_path).config["SECRET_KEY"] == first.config["SECRET_KEY"]  # reused, not regenerated
-    assert [p.name for p in (tmp_path / "instance").iterdir()] == [settings.SECRET_KEY_FILE]  # no temp left
+    left = sorted(p.name for p in (tmp_path / "instance").iterdir())  # no temporary file left
+    assert left == sorted([settings.SECRET_KEY_FILE, settings.RASA_TOKEN_FILE])
+
+
+def test_rasa_api_token_comes_from_the_instance_folder_unless_configured(tmp_path, monkeypatch):
+    monkeypatch.delenv("RASA_TOKEN", raising=False)
+    app = build(tmp_path)
+    token = (tmp_path / "instance" / settings.RASA_TOKEN_FILE).read_text().strip()
+    assert len(token) == 64 and app.extensions["rasa"].token == token
+    assert build(tmp_path / "other", {"RASA_TOKEN": "given"}).extensions["rasa"].token == "given"
 
 
 def test_a_configured_secret_key_is_used_and_nothing_written(tmp_path):

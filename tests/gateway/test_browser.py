@@ -36,6 +36,7 @@ def gateway(stack, tmp_path_factory):
     app = create_app(
         {
             "RASA_URL": stack.rasa_url,
+            "RASA_TOKEN": stack.rasa_token,
             "ACTIONS_URL": f"http://127.0.0.1:{stack.actions_port}",
             "TRANSCRIPTS_DB": str(folder / "t.db"),
             "TESTING": True,
