@@ -40,6 +40,9 @@ TURN_COLUMNS = ("intent", "confidence", "faq_key", "actions", "latency_ms", "err
 # never kept waiting for a lock a backup tool holds
 WRITE_WAIT_SECONDS = 2.0
 REPLAY_PAUSE_SECONDS = 1.0
+# after a failed write, the next writes go straight to the spool for this long instead of each waiting
+# WRITE_WAIT_SECONDS again: the replay thread finds out when the database is back
+QUIET_AFTER_FAILURE_SECONDS = 5.0
 STORAGE_ERRORS = (sqlite3.Error, OSError)
 
 
@@ -348,6 +351,7 @@ class Store:
         self._local = threading.local()
         self._replayer: threading.Thread | None = None
         self._replayer_lock = threading.Lock()
+        self._failed_at = -QUIET_AFTER_FAILURE_SECONDS
 
     def db(self) -> sqlite_utils.Database:
         """This thread's connection, opened on first use (and again after `drop`)."""
@@ -357,7 +361,9 @@ class Store:
         return db
 
     def drop(self) -> None:
-        """Forget this thread's connection after an error: the next use opens a fresh one."""
+        """Forget this thread's connection after an error: the next use opens a fresh one (and, for
+        QUIET_AFTER_FAILURE_SECONDS, writes are spooled without trying)."""
+        self._failed_at = time.monotonic()
         db = self._local.__dict__.pop("db", None)
         if db is not None:
             with contextlib.suppress(sqlite3.Error):
@@ -366,7 +372,7 @@ class Store:
     def write_now(self, op: str, **entry) -> tuple[bool, object]:
         """(True, result) when the database took the write; (False, None) when it failed, or while
         earlier writes wait in the spool (a later write must not overtake them)."""
-        if self.spool.pending():
+        if self.spool.pending() or time.monotonic() - self._failed_at < QUIET_AFTER_FAILURE_SECONDS:
             self.replay_soon()
             return False, None
         try:
@@ -453,6 +459,12 @@ def get_db() -> sqlite_utils.Database:
     if "transcripts" not in g:
         g.transcripts = store().db()
     return g.transcripts
+
+
+def drop_db() -> None:
+    """After a database error the request handled itself: this thread opens a fresh connection next."""
+    g.pop("transcripts", None)
+    store().drop()
 
 
 def close_db(exception: BaseException | None = None) -> None:

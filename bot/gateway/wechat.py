@@ -16,6 +16,19 @@ from bot.gateway.wechat_flow import WeChatService
 bp = Blueprint("wechat", __name__)
 
 
+def _database():
+    """The connection for the stateful flow, or None while the database refuses writes or turns wait
+    in the spool: then the worker is answered from memory (wechat_degraded)."""
+    store = transcripts.store()
+    if store.spool.pending():
+        return None
+    try:
+        return transcripts.get_db()
+    except transcripts.STORAGE_ERRORS:
+        store.drop()
+        return None
+
+
 def init_app(app: Flask) -> None:
     """Build the WeChat service when a token is configured, and its tables; a WECHAT_ENCODING_MODE
     that cannot work raises ValueError here, at the start."""
@@ -49,14 +62,28 @@ def endpoint() -> Response:
         if request.method == "GET":
             return Response(service.adapter.verify_url(request.args), mimetype="text/plain")
         incoming = service.adapter.read(request.args, request.get_data())
-        if not wechat_state.claim_query(
-            transcripts.get_db(), incoming.timestamp, incoming.nonce, incoming.fingerprint
-        ):
+        database = _database()
+        claimed = (
+            wechat_state.claim_query(database, incoming.timestamp, incoming.nonce, incoming.fingerprint)
+            if database
+            else service.degraded.claim_query(incoming.timestamp, incoming.nonce, incoming.fingerprint)
+        )
+        if not claimed:
             raise Forbidden("signed query string already used for another message")
     except Rejected as rejected:
         current_app.logger.warning("WeChat request refused: %s", rejected)
         return Response(str(rejected), status=rejected.status, mimetype="text/plain")
-    reply = service.respond(transcripts.get_db(), incoming)
+    except transcripts.STORAGE_ERRORS:  # failed between the check and the claim: from memory then
+        database = None
+        transcripts.drop_db()
+        if not service.degraded.claim_query(incoming.timestamp, incoming.nonce, incoming.fingerprint):
+            return Response("signed query string already used", status=403, mimetype="text/plain")
+    try:
+        reply = service.respond(database, incoming) if database else service.degraded.respond(incoming)
+    except transcripts.STORAGE_ERRORS:  # the database failed mid-turn (rare: it just took the claim)
+        current_app.logger.exception("WeChat state could not be written; answering from memory")
+        transcripts.drop_db()
+        reply = service.degraded.respond(incoming)
     if reply is None:
         return Response("success", mimetype="text/plain")  # WeChat's "received, nothing to say"
     return Response(service.adapter.render(incoming, reply), mimetype="application/xml")

@@ -28,6 +28,7 @@ from bot.gateway import messages, transcripts, turns, wechat_state, wechat_text
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.wechat_adapter import Incoming, WeChatAdapter
 from bot.gateway.wechat_dedupe import Deliveries
+from bot.gateway.wechat_degraded import Degraded
 from bot.gateway.wechat_text import Answer
 from policy_kb import kb as policy
 
@@ -65,6 +66,7 @@ class WeChatService:
         self.adapter = adapter
         self.rasa = rasa
         self.store = store
+        self.degraded = Degraded(store, rasa, budget)  # the flow while the database refuses writes
         self.budget = budget
         self.background_budget = max(background_budget, budget)
         self.deliveries = Deliveries()

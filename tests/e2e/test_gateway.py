@@ -76,7 +76,14 @@ def test_healthz_says_all_up(gateway):
     app, _ = gateway
     response = app.test_client().get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "gateway": "up", "rasa": "up", "actions": "up"}
+    assert response.get_json() == {
+        "status": "ok",
+        "gateway": "up",
+        "rasa": "up",
+        "actions": "up",
+        "transcripts": "up",
+        "spooled_bytes": 0,
+    }
 
 
 def test_wechat_safe_mode_answer_and_a_numbered_button(gateway, kb):

@@ -132,3 +132,34 @@ def test_a_failed_request_drops_its_connection(app):
             transcripts.get_db().execute("SELECT 1")
         transcripts.close_db(transcripts.sqlite3.ProgrammingError("closed"))
         assert store.db() is not broken
+
+
+# WeChat, the main channel: the same promise -----------------------------------------------------------
+
+
+def test_a_wechat_user_is_answered_while_the_database_is_locked_and_his_retry_makes_no_second_turn(
+    app, client, platform, upstream, kb
+):
+    xml = platform.text("o-locked", "老板拖欠工资怎么办", msg_id=777001)
+    with write_lock_held(app.config["TRANSCRIPTS_DB"]):
+        started = time.monotonic()
+        first = platform.post(client, xml, safe=True)
+        took = time.monotonic() - started
+        retry = platform.post(client, xml, safe=True)  # WeChat's retry: a new signed query, same message
+        follower = platform.post(client, platform.event("o-new", "subscribe"), safe=True)
+    assert first.status == 200 and "0874-5125539" in first.content
+    assert took < transcripts.WRITE_WAIT_SECONDS + 2.0  # well inside WeChat's 5 s
+    assert retry.content == first.content and len(upstream.calls) == 1
+    assert follower.status == 200 and follower.content.startswith(kb.render("greet")[:10])
+    wait_until_spool_empty(app)
+    turn = db.messages(app, msg_id="777001")
+    assert [(m["direction"], m["text"][:6]) for m in turn][0] == ("in", "老板拖欠工资")
+    assert len(turn) >= 2 and turn[1]["direction"] == "out"
+
+
+def test_a_captured_wechat_query_is_refused_while_the_database_is_locked(app, client, platform, upstream):
+    with write_lock_held(app.config["TRANSCRIPTS_DB"]):
+        reply = platform.post(client, platform.text("o-a", "工资", msg_id=91))
+        replayed = platform.send(client, reply.query, platform.text("o-b", "不算了", msg_id=92))
+    assert reply.status == 200 and replayed.status == 403
+    assert upstream.messages() == ["工资"]
