@@ -241,6 +241,8 @@ def main() -> None:
 
     model = ensure_model(quiet=True)
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+    # capacity, not policy: the chat API's rate limits (a person's pace) would refuse the load generator
+    os.environ.update(CHAT_RATE_CONVERSATION="0", CHAT_RATE_ADDRESS="0")
     began = time.monotonic()
     stack = services.start(
         model,

@@ -28,7 +28,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import rasa_speedups, spelling, splitting
+from bot import graphemes, rasa_speedups, spelling, splitting
 from policy_kb import kb as policy
 
 rasa_speedups.apply()  # Rasa imports this module at start-up (credentials.yml names the channel)
@@ -219,7 +219,7 @@ class WorkerRestInput(RestInput):
         for number, question in enumerate(questions, start=1):
             answers = await self._ask(on_new_message, sender, question, {**metadata, ORIGINAL_TEXT: original})
             if answers:
-                heading = question if len(question) <= 30 else question[:29] + "…"
+                heading = graphemes.cut(question, 30, tail="…")
                 answers[0] = {
                     **answers[0],
                     "text": f"【第{number}问】{heading}\n" + (answers[0].get("text") or ""),

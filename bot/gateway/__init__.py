@@ -62,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(chat.bp)
     app.register_blueprint(api.bp)
+    api.init_app(app)
     app.register_blueprint(wechat.bp)
     wechat.init_app(app)
     admin.register(app)

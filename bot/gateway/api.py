@@ -1,14 +1,22 @@
-"""The chat API for the web page: Rasa's REST JSON in and out, the stored history, and /healthz."""
+"""The chat API for the web page: Rasa's REST JSON in and out, the stored history, and /healthz.
+
+The chat page's conversation id comes from the server, in an HttpOnly, SameSite=Lax cookie ("page-…",
+random): the page never sees it, another site cannot send it, and `/api/history` serves only the
+cookie's conversation. Integrations keep posting `{"sender", "message"}`, but a page conversation's id
+is refused from anyone who does not hold its cookie (a stranger's "不算了" cancels nobody's
+calculation). Both endpoints are rate-limited per conversation and per address (bot/gateway/ratelimit.py).
+"""
 
 from __future__ import annotations
 
 import re
 import secrets
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bot.gateway import transcripts, turns
+from bot import graphemes
+from bot.gateway import ratelimit, transcripts, turns
 from bot.gateway.rasa_client import RasaClient
 from policy_kb import kb as policy
 
@@ -18,6 +26,15 @@ CHANNEL = "web"
 MAX_SENDER = 128  # the same cap as our Rasa REST channel
 MAX_STORED_BODY = 2000  # an unreadable request is kept for the record, but not at any length
 HISTORY_LIMIT = 200
+COOKIE = "huize_chat"
+COOKIE_MAX_AGE = 365 * 24 * 3600  # the page keeps its conversation (and history) for a year
+PAGE_PREFIX = "page-"
+_PAGE_ID = re.compile(r"^page-[A-Za-z0-9_-]{24}$")
+# (config key, what it limits): message and history requests per conversation, per address
+LIMITS = {
+    "messages": ("CHAT_RATE_CONVERSATION", "CHAT_RATE_ADDRESS"),
+    "history": ("HISTORY_RATE_CONVERSATION", "HISTORY_RATE_ADDRESS"),
+}
 
 
 def rasa() -> RasaClient:
@@ -35,7 +52,7 @@ def post_message():
     except RecursionError:  # JSON nested thousands deep
         body = None
     if not isinstance(body, dict):
-        raw = request.get_data(as_text=True)[:MAX_STORED_BODY]
+        raw = graphemes.cut(request.get_data(as_text=True), MAX_STORED_BODY)
         replies = turns.answer_locally(
             transcripts.store(),
             CHANNEL,
@@ -45,18 +62,59 @@ def post_message():
             action="gateway_bad_request",
         )
         return jsonify(replies)
-    sender = _sender(_whole(body.get("sender")))
+    cookie = page_conversation()
+    sender = _sender(_whole(body.get("sender")), default="")
+    if sender.startswith(PAGE_PREFIX) and sender != cookie:
+        current_app.logger.warning("a page conversation's id was posted without its cookie; refused")
+        return _local_reply("not_your_conversation", 403)
+    fresh = not sender and not cookie
+    sender = sender or cookie or new_page_conversation()
+    wait = _throttled("messages", sender)
+    if wait:
+        return _local_reply("too_fast", 429, {"Retry-After": ratelimit.retry_after(wait)})
     budget = current_app.config["WEB_BUDGET_SECONDS"]
     message = _whole(body.get("message"))
-    return jsonify(turns.ask(transcripts.store(), rasa(), CHANNEL, sender, message, budget=budget))
+    response = jsonify(turns.ask(transcripts.store(), rasa(), CHANNEL, sender, message, budget=budget))
+    return give_cookie(response, sender) if fresh else response
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+def page_conversation() -> str | None:
+    """The conversation id in this browser's cookie, when it is one the server could have issued."""
+    value = request.cookies.get(COOKIE, "")
+    return value if _PAGE_ID.match(value) else None
+
+
+def new_page_conversation() -> str:
+    return PAGE_PREFIX + secrets.token_urlsafe(18)
+
+
+def give_cookie(response: Response, conversation: str) -> Response:
+    response.set_cookie(
+        COOKIE,
+        conversation,
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure or bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        path="/",
+    )
+    return response
+
+
+def _throttled(kind: str, conversation: str) -> float:
+    """Seconds to wait when this request is over a limit (nothing taken from the other then), else 0."""
+    per_conversation, per_address = current_app.extensions["ratelimit"][kind]
+    return per_conversation.take(conversation) or per_address.take(request.remote_addr or "?")
+
+
+def _local_reply(answer: str, status: int, headers: dict | None = None):
+    """A refusal in the chat API's own shape; nothing is stored and nothing goes to Rasa."""
+    return jsonify([{"text": policy.get().render(answer), "buttons": []}]), status, headers or {}
 
 
 def _whole(value: object) -> object:
     """A lone surrogate ("\\ud800" in the JSON) cannot be stored or sent on: it becomes U+FFFD."""
-    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+    return graphemes.whole(value) if isinstance(value, str) else value
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -75,14 +133,29 @@ def too_large(error: RequestEntityTooLarge):
 
 @bp.get("/api/history")
 def history():
-    """The stored messages of one web sender (masked), for the chat page to redraw the conversation.
+    """The stored messages (masked) of this browser's own conversation, the cookie's, for the chat page
+    to redraw it; nothing without the cookie. A `sender` parameter is ignored: it opened any history."""
+    conversation = page_conversation()
+    if not conversation:
+        return jsonify({"messages": []})
+    wait = _throttled("history", conversation)
+    if wait:
+        return (
+            jsonify({"messages": [], "error": "too many requests"}),
+            429,
+            {"Retry-After": ratelimit.retry_after(wait)},
+        )
+    return jsonify(
+        {"messages": transcripts.history(transcripts.get_db(), CHANNEL, conversation, HISTORY_LIMIT)}
+    )
 
-    The sender id is a random id the page keeps for itself; WeChat conversations are never served here.
-    """
-    sender = _sender(request.args.get("sender"), default="")
-    if not sender:
-        return jsonify({"error": "sender is required"}), 400
-    return jsonify({"messages": transcripts.history(transcripts.get_db(), CHANNEL, sender, HISTORY_LIMIT)})
+
+def init_app(app: Flask) -> None:
+    """The rate limits' buckets, from the config (a limit that cannot be read stops the start)."""
+    app.extensions["ratelimit"] = {
+        kind: tuple(ratelimit.Buckets(ratelimit.Limit.parse(app.config[key])) for key in keys)
+        for kind, keys in LIMITS.items()
+    }
 
 
 @bp.get("/healthz")

@@ -36,6 +36,12 @@ DEFAULTS: dict = {
     # plain, compatible or safe, as on the account's server configuration page; unset: compatible when
     # WECHAT_AES_KEY is set, else plain. Only safe refuses a plain body sent with a captured signature.
     "WECHAT_ENCODING_MODE": None,
+    # rate limits of the chat API, "N/S" (N requests, refilled over S seconds; "0": none): a person types
+    # far fewer than 20 messages a minute; one address may be a whole village behind a carrier's NAT
+    "CHAT_RATE_CONVERSATION": "20/60",
+    "CHAT_RATE_ADDRESS": "600/60",
+    "HISTORY_RATE_CONVERSATION": "30/60",
+    "HISTORY_RATE_ADDRESS": "600/60",
     "MAX_CONTENT_LENGTH": 64 * 1024,  # a chat message or a WeChat push is a few KB at most
 }
 

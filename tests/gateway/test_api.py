@@ -10,6 +10,13 @@ from tests.gateway import db
 from tests.gateway.standin import ARBITRATION_BUTTON
 
 
+def ask_page(client, message):
+    """As the chat page posts: no sender, the cookie says whose conversation it is."""
+    response = client.post("/api/messages", json={"message": message})
+    assert response.status_code == 200
+    return response.get_json()
+
+
 def ask(client, message, sender="web-user-1"):
     response = client.post("/api/messages", json={"sender": sender, "message": message})
     assert response.status_code == 200
@@ -75,11 +82,16 @@ def test_an_empty_message_is_passed_to_the_bot_which_asks_again(client, app, ups
     assert db.messages(app, sender="empty")[0]["intent"] == "bad_input"
 
 
-def test_a_missing_sender_gets_a_one_off_id(client, upstream):
-    client.post("/api/messages", json={"message": "工资"})
-    client.post("/api/messages", json={"message": "工资"})
-    first, second = (call["sender"] for call in upstream.calls)
-    assert first.startswith("web:anonymous-") and first != second
+def test_a_missing_sender_without_a_cookie_gets_a_conversation_of_its_own(app, upstream):
+    first, second = app.test_client(), app.test_client()
+    first.post("/api/messages", json={"message": "工资"})
+    second.post("/api/messages", json={"message": "工资"})
+    senders = [call["sender"] for call in upstream.calls]
+    assert senders == [
+        f"web:{first.get_cookie('huize_chat').value}",
+        f"web:{second.get_cookie('huize_chat').value}",
+    ]
+    assert senders[0] != senders[1] and senders[0].startswith("web:page-")
 
 
 def test_rasa_stopped_gives_the_phones_within_the_budget(make_app, closed_port, kb):
@@ -118,11 +130,12 @@ def test_action_server_failure_is_recorded(client, app, upstream, kb):
     assert db.messages(app, sender="actions")[0]["error"] == "action_server"
 
 
-def test_history_returns_the_stored_conversation(client):
-    ask(client, "老板拖欠工资怎么办，电话13912345678", sender="hist")
-    ask(client, ARBITRATION_BUTTON["payload"], sender="hist")
+def test_history_returns_the_cookies_conversation(client):
+    client.get("/")  # the page: its conversation id comes in the cookie
+    ask_page(client, "老板拖欠工资怎么办，电话13912345678")
+    ask_page(client, ARBITRATION_BUTTON["payload"])
     ask(client, "别人的问题", sender="someone-else")
-    response = client.get("/api/history", query_string={"sender": "hist"})
+    response = client.get("/api/history")
     assert response.status_code == 200
     messages = response.get_json()["messages"]
     assert [m["direction"] for m in messages] == ["in", "out", "in", "out"]
@@ -132,10 +145,10 @@ def test_history_returns_the_stored_conversation(client):
     assert all(m["at"].endswith("+00:00") and "T" in m["at"] for m in messages)
 
 
-def test_history_needs_a_sender_and_never_serves_wechat(client, platform):
-    assert client.get("/api/history").status_code == 400
+def test_history_without_the_cookie_is_empty_and_never_serves_wechat(app, client, platform):
     platform.post(client, platform.text("o-wechat-user", "工资"))
     assert client.get("/api/history", query_string={"sender": "o-wechat-user"}).get_json() == {"messages": []}
+    assert app.test_client().get("/api/history").get_json() == {"messages": []}
 
 
 def test_healthz_all_up(client):
@@ -220,3 +233,79 @@ def test_json_nested_very_deep_gets_a_polite_answer(client, upstream, kb):
     assert response.status_code == 200
     assert response.get_json() == [{"text": kb.render("bad_input"), "buttons": []}]
     assert upstream.calls == []
+
+
+# Issue #13, item 8: the page's conversation is the cookie's, nobody else's -----------------------------
+
+
+def test_the_page_gets_a_random_conversation_id_in_an_httponly_samesite_cookie(app):
+    first, second = app.test_client(), app.test_client()
+    header = first.get("/").headers["Set-Cookie"]
+    assert "HttpOnly" in header and "SameSite=Lax" in header and "Path=/" in header
+    second.get("/")
+    assert first.get_cookie("huize_chat").value != second.get_cookie("huize_chat").value
+    kept = first.get_cookie("huize_chat").value
+    first.get("/")
+    assert first.get_cookie("huize_chat").value == kept  # a reload keeps the conversation
+
+
+def test_a_stranger_can_neither_read_nor_write_a_page_conversation(app, client, upstream, kb):
+    client.get("/")
+    ask_page(client, "交通补贴怎么领")
+    victim = client.get_cookie("huize_chat").value
+    stranger = app.test_client()
+    assert stranger.get("/api/history", query_string={"sender": victim}).get_json() == {"messages": []}
+    refused = stranger.post("/api/messages", json={"sender": victim, "message": "不算了"})
+    assert refused.status_code == 403
+    assert refused.get_json() == [{"text": kb.render("not_your_conversation"), "buttons": []}]
+    assert upstream.messages() == ["交通补贴怎么领"]  # the stranger's message never reached Rasa
+    assert [
+        m["text"] for m in client.get("/api/history").get_json()["messages"] if m["direction"] == "in"
+    ] == ["交通补贴怎么领"]
+    forged = app.test_client()
+    forged.set_cookie("huize_chat", "page-made-up")  # not an id the server issues: a new conversation
+    forged.post("/api/messages", json={"message": "工资"})
+    assert upstream.calls[-1]["sender"] != "web:page-made-up"
+
+
+def test_an_integration_keeps_its_own_sender_ids(client, upstream):
+    ask(client, "工资", sender="village-app-42")
+    assert upstream.calls[-1]["sender"] == "web:village-app-42"
+    assert client.post("/api/messages", json={"sender": "page-x", "message": "工资"}).status_code == 403
+
+
+def test_messages_are_rate_limited_per_conversation(make_app, upstream, kb):
+    client = make_app(CHAT_RATE_CONVERSATION="3/60").test_client()
+    statuses = [
+        client.post("/api/messages", json={"sender": "fast", "message": "工资"}).status_code for _ in range(5)
+    ]
+    assert statuses == [200, 200, 200, 429, 429]
+    limited = client.post("/api/messages", json={"sender": "fast", "message": "工资"})
+    assert limited.get_json() == [{"text": kb.render("too_fast"), "buttons": []}]
+    assert 1 <= int(limited.headers["Retry-After"]) <= 20
+    assert len(upstream.calls) == 3
+    assert client.post("/api/messages", json={"sender": "another", "message": "工资"}).status_code == 200
+
+
+def test_messages_are_rate_limited_per_address_whatever_the_sender(make_app):
+    client = make_app(CHAT_RATE_ADDRESS="4/60").test_client()
+
+    def post(sender, address="10.1.1.1"):
+        return client.post(
+            "/api/messages", json={"sender": sender, "message": "工资"}, environ_base={"REMOTE_ADDR": address}
+        ).status_code
+
+    assert [post(f"rotating-{i}") for i in range(6)] == [200] * 4 + [429] * 2
+    assert post("rotating-9", address="10.2.2.2") == 200
+
+
+def test_history_is_rate_limited_too(make_app):
+    client = make_app(HISTORY_RATE_CONVERSATION="2/60").test_client()
+    client.get("/")
+    assert [client.get("/api/history").status_code for _ in range(3)] == [200, 200, 429]
+
+
+@pytest.mark.parametrize("text", ["x", "0/60", "5/0", "-1/60"])
+def test_a_rate_limit_that_cannot_be_read_stops_the_start(make_app, text):
+    with pytest.raises(ValueError):
+        make_app(CHAT_RATE_CONVERSATION=text)

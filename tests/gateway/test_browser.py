@@ -8,6 +8,8 @@ that cannot be reached. Screenshots go to reports/screenshots/.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.gateway.browser import CHROMIUM, MISSING, SCREENSHOTS, chromium, serve
@@ -55,7 +57,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    """A fresh phone: new context, so empty localStorage and a new sender id."""
+    """A fresh phone: new context, so empty localStorage and no cookie (a new conversation)."""
     context = browser.new_context(
         viewport={"width": 390, "height": 844},
         device_scale_factor=2,
@@ -114,8 +116,10 @@ def test_conversation_with_chips_and_reload(page, gateway, kb):
     greeting = wait_for_answer(page, 1)
     assert text_of(greeting) == kb.render("greet")
     expect(user_bubbles(page)).to_have_text(["你好"])
-    sender = page.evaluate("() => localStorage.getItem('huize-chat-sender')")
-    assert sender
+    # the conversation id is the server's, in a cookie the page's script cannot read
+    cookie = {c["name"]: c for c in page.context.cookies()}["huize_chat"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["value"].startswith("page-")
+    assert "page-" not in page.evaluate("() => document.cookie + JSON.stringify(localStorage)")
     chips = page.locator(".row.bot .chips button.chip")
     expect(chips.first).to_have_text(kb.answers["unpaid_wages"].title)
     assert chips.count() >= 3
@@ -159,12 +163,12 @@ def test_conversation_with_chips_and_reload(page, gateway, kb):
     first_time = page.locator(".time").first.text_content()
     assert first_time and ":" in first_time
 
-    # reload: same sender, the whole conversation comes back from /api/history, nothing is re-sent
+    # reload: same conversation, the whole conversation comes back from /api/history, nothing is re-sent
     page.reload()
     expect(bot_bubbles(page)).to_have_count(2 + wages)
     expect(user_bubbles(page)).to_have_text(["你好", hotline, WAGES_QUESTION])
     assert text_of(bot_bubbles(page).nth(2)) == kb.render("unpaid_wages")
-    assert page.evaluate("() => localStorage.getItem('huize-chat-sender')") == sender
+    assert {c["name"]: c["value"] for c in page.context.cookies()}["huize_chat"] == cookie["value"]
     # the stored times (UTC) come back as the same local time line
     expect(page.locator(".time").first).to_have_text(first_time)
     # chips only under the bot's last message: here the calculator offered with the wages answer
@@ -228,3 +232,16 @@ def test_text_is_never_html(page, gateway):
     expect(mine).to_have_text('<img src=x onerror="window.hacked=1"><b>工资</b>')
     expect(mine.locator("img, b")).to_have_count(0)
     assert page.evaluate("() => window.hacked") is None
+
+
+def test_half_an_emoji_left_by_the_input_limit_is_not_sent(page, gateway):
+    """Issue #13, item 4: the box's maxlength counts UTF-16 units, so a paste can end in half an emoji."""
+    page.goto(gateway + "/")
+    wait_for_answer(page, 1)
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.post_data) if r.url.endswith("/api/messages") else None)
+    box = page.get_by_label("输入您的问题")
+    box.evaluate("(el) => { el.value = '工资' + '\\ud83d'; }")  # what a cut through 👍 leaves
+    box.press("Enter")
+    expect(bot_bubbles(page).nth(1)).to_be_visible()
+    assert [json.loads(body)["message"] for body in sent] == ["工资"]

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, replace
 
 from flask import current_app
 
+from bot import graphemes
 from bot.gateway.admin import clock, search
 
 # a turn where the bot could not help: the NLU fell back, or the fallback action offered topics
@@ -154,7 +155,7 @@ def _date(raw: str | None) -> dt.date | None:
 
 def _text(raw: str | None, limit: int) -> str:
     # control characters (a NUL ends a C string inside SQLite) never belong in a filter
-    return "".join(ch for ch in (raw or "") if ch.isprintable() or ch == " ").strip()[:limit]
+    return graphemes.cut("".join(ch for ch in (raw or "") if ch.isprintable() or ch == " ").strip(), limit)
 
 
 def _threshold(raw: str | None, default: float) -> float:

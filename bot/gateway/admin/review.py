@@ -10,6 +10,7 @@ import re
 
 import sqlite_utils
 
+from bot import graphemes
 from bot.gateway import pii, transcripts
 from bot.gateway.admin import audit, clock
 
@@ -127,7 +128,7 @@ def mark_handled(
     db: sqlite_utils.Database, staff: str, conversation_id: int, upto_message_id: int, note: str = ""
 ) -> None:
     """Take the conversation out of the queue up to `upto_message_id` (what the staff member saw)."""
-    note = pii.mask(note.strip())[:500]
+    note = graphemes.cut(pii.mask(note.strip()), 500)
     with transcripts.writing(db):
         db["admin_handoffs"].insert(
             {

@@ -1,13 +1,14 @@
 /* 会泽务工助手 chat page.
  *
- * Talks to the gateway API: POST api/messages {sender, message} -> [{text, buttons}],
- * GET api/history?sender=ID -> {messages: [{direction, text, buttons, at}]}.
+ * Talks to the gateway API: POST api/messages {message} -> [{text, buttons}],
+ * GET api/history -> {messages: [{direction, text, buttons, at}]}. The conversation id is the server's,
+ * in an HttpOnly cookie the page never sees; fetch sends it with every same-origin request.
  * Every text goes into the page as text nodes (never innerHTML). Plain ES2017, no libraries.
  */
 (function () {
   "use strict";
 
-  var SENDER_KEY = "huize-chat-sender";
+  var OLD_SENDER_KEY = "huize-chat-sender"; // the id this page once made itself: no longer used
   var TITLES_KEY = "huize-chat-button-titles";
   var NETWORK_ERROR = "网络不通，消息没有发出去，请稍后再试";
   var HISTORY_ERROR = "网络不通，以前的聊天记录没有加载出来，请稍后刷新再试";
@@ -47,25 +48,10 @@
     }
   }
 
-  function randomId() {
-    var bytes = new Uint8Array(12);
-    if (window.crypto && window.crypto.getRandomValues) {
-      window.crypto.getRandomValues(bytes);
-    } else {
-      for (var i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
-    }
-    var hex = "";
-    for (var j = 0; j < bytes.length; j++) hex += (bytes[j] + 256).toString(16).slice(1);
-    return "web" + hex;
-  }
-
-  function senderId() {
-    var id = load(SENDER_KEY);
-    if (!id) {
-      id = randomId();
-      save(SENDER_KEY, id);
-    }
-    return id;
+  try {
+    window.localStorage.removeItem(OLD_SENDER_KEY);
+  } catch (e) {
+    /* no storage: nothing to remove */
   }
 
   // payload -> title of the chips this browser has shown, so history shows "交通补助", not "/faq{...}"
@@ -264,11 +250,22 @@
       });
   }
 
+  // the input's maxlength counts UTF-16 units: a paste cut there can end in half an emoji. Send whole
+  // characters only: a trailing half (surrogate, joiner, variation selector) goes, any other lone
+  // surrogate becomes U+FFFD
+  function wholeText(text) {
+    var trimmed = String(text).replace(/(?:[\uD800-\uDBFF]|\u200D|\uFE0F)+$/, "");
+    return trimmed.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/g, function (m, before) {
+      return (before || "") + "\uFFFD";
+    });
+  }
+
   function postMessage(message) {
     return request("api/messages", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ sender: senderId(), message: message }),
+      credentials: "same-origin",
+      body: JSON.stringify({ message: wholeText(message) }),
     }).then(function (replies) {
       if (!Array.isArray(replies)) throw new Error("unexpected reply");
       return replies;
@@ -276,7 +273,8 @@
   }
 
   function fetchHistory() {
-    return request("api/history?sender=" + encodeURIComponent(senderId()), {
+    return request("api/history", {
+      credentials: "same-origin",
       headers: { Accept: "application/json" },
     }).then(function (body) {
       if (!body || !Array.isArray(body.messages)) throw new Error("unexpected history");
