@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from actions import topics  # the one definition of the greeting menu
 from bot import graphemes
 from bot.gateway import ratelimit, transcripts, turns
 from bot.gateway.rasa_client import RasaClient
@@ -74,7 +76,9 @@ def post_message():
         return _local_reply("too_fast", 429, {"Retry-After": ratelimit.retry_after(wait)})
     budget = current_app.config["WEB_BUDGET_SECONDS"]
     message = _whole(body.get("message"))
-    response = jsonify(turns.ask(transcripts.store(), rasa(), CHANNEL, sender, message, budget=budget))
+    shown = _title(body.get("title"), message)
+    replies = turns.ask(transcripts.store(), rasa(), CHANNEL, sender, message, budget=budget, shown=shown)
+    response = jsonify(replies)
     return give_cookie(response, sender) if fresh else response
 
 
@@ -145,9 +149,92 @@ def history():
             429,
             {"Retry-After": ratelimit.retry_after(wait)},
         )
+    after = request.args.get("after", "0")
+    after = int(after) if after.isdigit() and len(after) < 19 else 0  # newer than this id: the page polls
     return jsonify(
-        {"messages": transcripts.history(transcripts.get_db(), CHANNEL, conversation, HISTORY_LIMIT)}
+        {"messages": transcripts.history(transcripts.get_db(), CHANNEL, conversation, HISTORY_LIMIT, after)}
     )
+
+
+@bp.get("/api/welcome")
+def welcome():
+    """The greeting and the topic menu for a new page conversation, stored as the bot's first message:
+    the page no longer sends a "你好" the worker never typed (it showed, and opened every transcript)."""
+    conversation = page_conversation()
+    fresh = conversation is None
+    conversation = conversation or new_page_conversation()
+    wait = _throttled("history", conversation)
+    if wait:
+        return jsonify([]), 429, {"Retry-After": ratelimit.retry_after(wait)}
+    text, buttons = policy.get().render("greet"), topics.menu_buttons()
+    message_id = transcripts.store().write(
+        "message",
+        channel=CHANNEL,
+        sender=conversation,
+        direction="out",
+        text=text,
+        buttons=buttons,
+        actions=["gateway_welcome"],
+        at=transcripts.now(),
+    )
+    response = jsonify([{"text": text, "buttons": buttons, "id": message_id, "handoff": False}])
+    return give_cookie(response, conversation) if fresh else response
+
+
+@bp.post("/api/feedback")
+def feedback():
+    """{"id": a bot message of the cookie's conversation, "value": "up" | "down" | null} → {"ok"}."""
+    body = request.get_json(silent=True) if request.is_json else None
+    conversation = page_conversation()
+    if not isinstance(body, dict) or not conversation:
+        return jsonify({"ok": False, "error": "a JSON body and the page's cookie are needed"}), 400
+    message_id, value = body.get("id"), body.get("value")
+    if not isinstance(message_id, int) or isinstance(message_id, bool) or value not in FEEDBACK:
+        return jsonify({"ok": False, "error": 'id is a number, value "up", "down" or null'}), 400
+    if _throttled("history", conversation):
+        return jsonify({"ok": False, "error": "too many requests"}), 429
+    if not 0 < message_id < 2**63 or not transcripts.set_feedback(
+        transcripts.get_db(), CHANNEL, conversation, message_id, value
+    ):
+        return jsonify({"ok": False, "error": "no such answer in this conversation"}), 404
+    return jsonify({"ok": True})
+
+
+@bp.post("/api/callback")
+def callback():
+    """{"phone"}: a worker who asked for a person leaves a number; staff see it on the handoff page."""
+    body = request.get_json(silent=True) if request.is_json else None
+    conversation = page_conversation()
+    phone = _phone(body.get("phone")) if isinstance(body, dict) else None
+    if not conversation:
+        return jsonify({"ok": False, "error": "the page's cookie is needed"}), 400
+    if _throttled("messages", conversation):
+        return jsonify({"ok": False, "error": "too many requests"}), 429
+    if phone is None:
+        return jsonify({"ok": False, "error": policy.get().render("callback_bad_number")}), 400
+    transcripts.add_callback(transcripts.get_db(), CHANNEL, conversation, phone)
+    return jsonify({"ok": True, "text": policy.get().render("callback_taken")})
+
+
+FEEDBACK = ("up", "down", None)
+_PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
+MAX_TITLE = 60
+
+
+def _phone(value: object) -> str | None:
+    """A mobile or landline number, whatever separators were typed; None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    digits = re.sub(r"[\s\-.()（）]", "", unicodedata.normalize("NFKC", value))
+    match = _PHONE.fullmatch(digits)
+    return match.group() if match else None
+
+
+def _title(value: object, message: object) -> str | None:
+    """The title of the tapped button, kept only with a payload ("/…") and at a sane length."""
+    if isinstance(value, str) and isinstance(message, str) and message.startswith("/") and value.strip():
+        return graphemes.cut(value.strip(), MAX_TITLE)
+    return None
 
 
 def init_app(app: Flask) -> None:

@@ -35,6 +35,9 @@ from bot.gateway import pii
 logger = logging.getLogger(__name__)
 
 DIRECTIONS = ("in", "out")
+# payload: what a tapped button sent (its title is the stored text); feedback: the worker's up/down on a
+# bot message; staff: who of the helpdesk wrote a reply
+LATER_COLUMNS = ("payload", "feedback", "staff")
 TURN_COLUMNS = ("intent", "confidence", "faq_key", "actions", "latency_ms", "error")
 # how long a write waits for another writer before the turn goes to the spool instead: a worker is
 # never kept waiting for a lock a backup tool holds
@@ -150,6 +153,18 @@ def init(path: str | Path) -> None:
         )
         db["messages"].create_index(["conversation_id", "id"], if_not_exists=True)
         db["messages"].create_index(["channel", "msg_id"], if_not_exists=True)
+        # added after the first release: a database made before gets them here
+        for column in LATER_COLUMNS:
+            if column not in db["messages"].columns_dict:
+                db["messages"].add_column(column, str)
+        # a number a worker left for a call back: unmasked, shown only on the console's handoff page
+        db["callbacks"].create(
+            {"id": int, "conversation_id": int, "phone": str, "created_at": str},
+            pk="id",
+            foreign_keys=[("conversation_id", "conversations", "id")],
+            not_null={"conversation_id", "phone", "created_at"},
+            if_not_exists=True,
+        )
 
 
 def record(db: sqlite_utils.Database, *args: object, **kwargs: object) -> int:
@@ -182,9 +197,10 @@ def update_turn(db: sqlite_utils.Database, message_id: int, **turn) -> None:
         _update(db, message_id, turn)
 
 
-def _answer(db, message_id, channel, sender, replies, *, msg_id=None, at=None, **turn) -> None:
+def _answer(db, message_id, channel, sender, replies, *, msg_id=None, at=None, **turn) -> list[int]:
+    """The stored question gets what Rasa understood; the replies are stored; their ids come back."""
     _update(db, message_id, turn)
-    for reply in replies:
+    return [
         _insert(
             db,
             channel,
@@ -196,6 +212,8 @@ def _answer(db, message_id, channel, sender, replies, *, msg_id=None, at=None, *
             at=at,
             error=turn.get("error"),
         )
+        for reply in replies
+    ]
 
 
 def _insert(
@@ -208,6 +226,8 @@ def _insert(
     buttons: list[dict] | None = None,
     msg_id: str | None = None,
     at: str | None = None,
+    payload: str | None = None,
+    staff: str | None = None,
     **turn,
 ) -> int:
     # plain SQL: sqlite-utils' insert() commits on its own, which would split the caller's transaction
@@ -222,6 +242,8 @@ def _insert(
         "buttons": json.dumps(buttons or [], ensure_ascii=False),
         "msg_id": msg_id,
         "created_at": at,
+        "payload": payload,
+        "staff": staff,
         **_turn_columns(turn),
     }
     row["conversation_id"] = _touch_conversation(db, channel, sender, at)
@@ -259,18 +281,55 @@ def _touch_conversation(db: sqlite_utils.Database, channel: str, sender: str, at
     return cursor.fetchone()[0]
 
 
-def history(db: sqlite_utils.Database, channel: str, sender: str, limit: int = 100) -> list[dict]:
-    """The latest messages of one conversation, oldest first, as the chat page shows them."""
+def history(
+    db: sqlite_utils.Database, channel: str, sender: str, limit: int = 100, after: int = 0
+) -> list[dict]:
+    """The latest messages of one conversation (only those after message id `after`), oldest first, as
+    the chat page shows them: a staff reply says so, a bot message carries the worker's feedback."""
     rows = db.execute(
-        "SELECT m.direction, m.text, m.buttons, m.created_at FROM messages m"
+        "SELECT m.id, m.direction, m.text, m.buttons, m.created_at, m.feedback, m.staff FROM messages m"
         " JOIN conversations c ON c.id = m.conversation_id"
-        " WHERE c.channel = ? AND c.sender = ? ORDER BY m.id DESC LIMIT ?",
-        [channel, sender, limit],
+        " WHERE c.channel = ? AND c.sender = ? AND m.id > ? ORDER BY m.id DESC LIMIT ?",
+        [channel, sender, after, limit],
     ).fetchall()
     return [
-        {"direction": direction, "text": text, "buttons": json.loads(buttons or "[]"), "at": at}
-        for direction, text, buttons, at in reversed(rows)
+        {
+            "id": row_id,
+            "direction": direction,
+            "text": text,
+            "buttons": json.loads(buttons or "[]"),
+            "at": at,
+            "feedback": feedback,
+            "staff": bool(staff),
+        }
+        for row_id, direction, text, buttons, at, feedback, staff in reversed(rows)
     ]
+
+
+def set_feedback(
+    db: sqlite_utils.Database, channel: str, sender: str, message_id: int, value: str | None
+) -> bool:
+    """The worker's 👍 ("up") / 👎 ("down") / neither (None) on one bot message of his own conversation."""
+    with writing(db):
+        cursor = db.execute(
+            "UPDATE messages SET feedback = ? WHERE id = ? AND direction = 'out' AND conversation_id ="
+            " (SELECT id FROM conversations WHERE channel = ? AND sender = ?)",
+            [value, message_id, channel, sender],
+        )
+    return cursor.rowcount == 1
+
+
+def add_callback(db: sqlite_utils.Database, channel: str, sender: str, phone: str) -> int:
+    """A number to call back: in the transcript masked like any message ("[手机号]"), and the number
+    itself in `callbacks`, which only the console's handoff page shows. Returns the message id."""
+    with writing(db):
+        message_id = _insert(db, channel, sender, "in", phone, actions=["gateway_callback"])
+        db.execute(
+            "INSERT INTO callbacks (conversation_id, phone, created_at)"
+            " SELECT conversation_id, ?, created_at FROM messages WHERE id = ?",
+            [phone, message_id],
+        )
+    return message_id
 
 
 # -- answering first: the store and its spool -------------------------------------------------------

@@ -13,6 +13,8 @@ from bot.gateway import pii, transcripts
 from bot.gateway.rasa_client import RasaClient, Turn
 from policy_kb import kb as policy
 
+HANDOFF_INTENT = "human_handoff"  # the worker asked for a person: the page offers to take his number
+
 
 def ask(
     store: transcripts.Store,
@@ -23,20 +25,29 @@ def ask(
     *,
     budget: float,
     msg_id: str | None = None,
+    shown: str | None = None,
 ) -> list[dict]:
-    """The bot's replies to one message ([{"text", "buttons"}], never empty); both sides are stored."""
+    """The bot's replies to one message ([{"text", "buttons", "id", "handoff"}], never empty); both
+    sides are stored. `shown`: the title of the button whose payload `text` is, stored as the text."""
     masked = pii.mask(text if isinstance(text, str) else "")
     question = {"channel": channel, "sender": sender, "direction": "in", "text": masked, "msg_id": msg_id}
+    if shown:
+        question.update(text=pii.mask(shown), payload=masked)
     question["at"] = transcripts.now()
     stored, message_id = store.write_now("message", **question)
     turn = rasa.ask(f"{channel}:{sender}", masked, budget)
     replies = turn.replies or failure_replies()
     answer = {"replies": replies, "msg_id": msg_id, "at": transcripts.now(), **_turn_columns(turn)}
+    ids = None
     if stored:
-        store.write("answer", message_id=message_id, channel=channel, sender=sender, **answer)
+        ids = store.write("answer", message_id=message_id, channel=channel, sender=sender, **answer)
     else:
         store.keep("turn", question=question, answer=answer)
-    return replies
+    handoff = turn.info.get("intent") == HANDOFF_INTENT
+    return [
+        {**reply, "id": reply_id, "handoff": handoff and n == len(replies) - 1}
+        for n, (reply, reply_id) in enumerate(zip(replies, ids or [None] * len(replies), strict=True))
+    ]
 
 
 def answer_locally(

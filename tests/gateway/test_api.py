@@ -23,9 +23,16 @@ def ask(client, message, sender="web-user-1"):
     return response.get_json()
 
 
-def test_a_question_gets_the_bot_reply_in_rasa_rest_shape(client, upstream, kb):
+def shape(replies):
+    """Rasa's REST shape: what an integration reads (our page also reads "id" and "handoff")."""
+    return [{"text": r["text"], "buttons": r["buttons"]} for r in replies]
+
+
+def test_a_question_gets_the_bot_reply_in_rasa_rest_shape(client, app, upstream, kb):
     replies = ask(client, "老板拖欠工资怎么办")
-    assert replies == [{"text": kb.render("unpaid_wages"), "buttons": [ARBITRATION_BUTTON]}]
+    assert shape(replies) == [{"text": kb.render("unpaid_wages"), "buttons": [ARBITRATION_BUTTON]}]
+    stored = db.messages(app, sender="web-user-1", direction="out")
+    assert [(r["id"], r["handoff"]) for r in replies] == [(stored[0]["id"], False)]
     assert "0874-5125539" in replies[0]["text"]
     assert upstream.calls == [{"sender": "web:web-user-1", "message": "老板拖欠工资怎么办", "want": True}]
 
@@ -77,7 +84,7 @@ def test_an_empty_message_is_passed_to_the_bot_which_asks_again(client, app, ups
         {"intent": "bad_input", "confidence": 1},
     )
     replies = ask(client, message, sender="empty")
-    assert replies == [{"text": "请用文字把想问的事打出来", "buttons": []}]
+    assert shape(replies) == [{"text": "请用文字把想问的事打出来", "buttons": []}]
     assert [m["direction"] for m in db.messages(app, sender="empty")] == ["in", "out"]
     assert db.messages(app, sender="empty")[0]["intent"] == "bad_input"
 
@@ -99,7 +106,7 @@ def test_rasa_stopped_gives_the_phones_within_the_budget(make_app, closed_port, 
     started = time.monotonic()
     replies = ask(app.test_client(), "老板拖欠工资怎么办", sender="down")
     assert time.monotonic() - started < 1.5
-    assert replies == [{"text": kb.render("error"), "buttons": []}]
+    assert shape(replies) == [{"text": kb.render("error"), "buttons": []}]
     assert "12333" in replies[0]["text"] and "0874-5120155" in replies[0]["text"]
     incoming, outgoing = db.messages(app, sender="down")
     assert incoming["text"] == "老板拖欠工资怎么办" and incoming["error"] == "rasa_unreachable"
