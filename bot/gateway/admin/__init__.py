@@ -6,7 +6,7 @@ the console's config defaults and its tables (in the transcripts' SQLite file).
 
 Modules: views (the blueprint), auth (accounts, login delay, session), csrf, filters and search (the
 inbox's WHERE clause and Chinese full-text search), queries (reads), review (staff actions), audit,
-catalog (intents of nlu_data), export (NLU YAML, CSV), stats and charts (dashboard), schema, cli, clock.
+catalog (intents of nlu_data), replying (staff replies into a worker's chat), export (NLU YAML, CSV), stats and charts (dashboard), schema, cli, clock.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ DEFAULTS = {
 
 
 def register(app: Flask) -> None:
-    from bot.gateway.admin import cli, schema, views
+    from bot.gateway.admin import cli, replying, schema, views  # noqa: F401 - replying adds its routes
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)

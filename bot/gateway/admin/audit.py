@@ -15,6 +15,7 @@ LABELS = {
     "login_refused": "登录被拒（尝试太频繁）",
     "csrf_refused": "提交被拒（CSRF 校验失败）",
     "logout": "退出",
+    "staff_reply": "回复工人",
     "review": "标记已看",
     "unreview": "取消已看",
     "tag_add": "加标签",

@@ -1,7 +1,7 @@
 """The intents a correction may name: exactly those of the training data in nlu_data/nlu/*.yml.
 
 Retrieval intents are kept as written there ("faq/unpaid_wages"), so an export can be added to the
-training data as it is. FAQ keys get their title from policy_kb for the pick list.
+training data as it is; the pick list names them in Chinese (labels).
 """
 
 from __future__ import annotations
@@ -22,15 +22,10 @@ FAQ_PREFIX = "faq/"
 class Catalog:
     intents: tuple[str, ...]  # everything that is not an FAQ key, sorted
     faq_keys: tuple[str, ...]  # "faq/<key>", sorted
-    titles: dict = field(default_factory=dict)  # "faq/<key>" → the answer's title
     examples: dict = field(default_factory=dict)  # example text → the intent it is trained as
 
     def __contains__(self, name: object) -> bool:
         return name in self.intents or name in self.faq_keys
-
-    def label(self, name: str) -> str:
-        title = self.titles.get(name)
-        return f"{name} · {title}" if title else name
 
 
 def nlu_dir() -> Path:
@@ -59,25 +54,8 @@ def _load(folder: str, files: tuple[tuple[str, int], ...]) -> Catalog:
                 text = line.strip().removeprefix("- ").strip()
                 if text:
                     examples.setdefault(text, str(intent))
-    faq_keys = tuple(sorted(n for n in names if n.startswith(FAQ_PREFIX)))
     return Catalog(
         intents=tuple(sorted(n for n in names if not n.startswith(FAQ_PREFIX))),
-        faq_keys=faq_keys,
-        titles=_faq_titles(faq_keys),
+        faq_keys=tuple(sorted(n for n in names if n.startswith(FAQ_PREFIX))),
         examples=examples,
     )
-
-
-def _faq_titles(faq_keys: tuple[str, ...]) -> dict[str, str]:
-    try:
-        from policy_kb import kb as policy
-
-        answers = policy.get().answers
-    except Exception:  # noqa: BLE001 - titles are a convenience; the keys alone still work
-        return {}
-    titles = {}
-    for name in faq_keys:
-        answer = answers.get(name.removeprefix(FAQ_PREFIX))
-        if answer is not None:
-            titles[name] = answer.title
-    return titles

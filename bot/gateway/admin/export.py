@@ -5,8 +5,9 @@ intent, FAQ keys as retrieval intents (`- intent: faq/<key>`), one example per l
 flattened to one line, and brackets that Rasa would read as an entity annotation ("[x](y)") become
 full-width, so a worker's text can never smuggle an entity or break the file.
 
-The CSV is UTF-8 with a BOM (Excel on Windows reads Chinese correctly only then). Cells that Excel would
-run as a formula (=, +, -, @ first) get a leading apostrophe.
+The CSV is UTF-8 with a BOM (Excel on Windows reads Chinese correctly only then), with Chinese headers and
+names (labels), each code in a column of its own, confidences to two decimals. Cells that Excel would run
+as a formula (=, +, -, @ first) get a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections import OrderedDict
 import sqlite_utils
 
 from bot.gateway.admin import catalog as intents_catalog
-from bot.gateway.admin import clock, queries
+from bot.gateway.admin import clock, labels, queries, schema
 from bot.gateway.admin.filters import Filters
 
 NLU_VERSION = "3.1"
@@ -30,23 +31,27 @@ NOT_PRINTABLE = re.compile("[^\x09\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U0001000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 CSV_COLUMNS = [
-    "conversation_id",
-    "channel",
-    "sender",
-    "message_id",
-    "time",
-    "direction",
-    "text",
-    "intent",
-    "faq_key",
-    "confidence",
-    "actions",
-    "latency_ms",
-    "error",
-    "corrected_intent",
-    "reviewed",
-    "tags",
+    "会话",
+    "渠道",
+    "发送者",
+    "消息",
+    "时间",
+    "谁说的",
+    "内容",  # as the worker saw it: a tapped button's title
+    "按钮代码",
+    "意图",
+    "意图代码",  # the FAQ key, else the intent
+    "置信度",
+    "动作",
+    "耗时（毫秒）",
+    "错误",
+    "评价",
+    "更正为",
+    "更正为代码",
+    "已看",
+    "标签",
 ]
+SPEAKERS = {"in": "工人", "out": "机器人"}
 
 
 def example_text(text: str) -> str:
@@ -129,8 +134,8 @@ def transcripts_csv(db: sqlite_utils.Database, filters: Filters) -> tuple[bytes,
         tags = queries.tags_of(db, chunk)
         cursor = db.execute(
             "SELECT m.conversation_id, c.channel, c.sender, m.id, m.created_at, m.direction, m.text,"
-            " m.intent, m.faq_key, m.confidence, m.actions, m.latency_ms, m.error, k.intent,"
-            " r.conversation_id IS NOT NULL"
+            " coalesce(m.faq_key, m.intent), m.confidence, m.actions, m.latency_ms, m.error, k.intent,"
+            f" r.conversation_id IS NOT NULL, {schema.optional_columns_sql(db)}"
             " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
             " LEFT JOIN admin_corrections k ON k.message_id = m.id"
             " LEFT JOIN admin_reviews r ON r.conversation_id = m.conversation_id"
@@ -139,10 +144,30 @@ def transcripts_csv(db: sqlite_utils.Database, filters: Filters) -> tuple[bytes,
             params,
         )
         for row in cursor.fetchall():
-            values = list(row)
-            values[4] = clock.local(values[4], "%Y-%m-%d %H:%M:%S")
-            values[14] = "yes" if values[14] else "no"
-            values.append(" ".join(tags.get(values[0], [])))
+            conversation, channel, sender, message, at, direction, text, intent, confidence = row[:9]
+            actions, latency, error, corrected, reviewed, payload, feedback = row[9:]
+            text, payload = labels.shown(text, payload)
+            values = [
+                conversation,
+                labels.channel(channel),
+                sender,
+                message,
+                clock.local(at, "%Y-%m-%d %H:%M:%S"),
+                SPEAKERS.get(direction, direction),
+                text,
+                payload,
+                labels.intent(intent) if intent else None,
+                intent,
+                f"{confidence:.2f}" if confidence is not None else None,
+                " → ".join(queries.json_list(actions)),
+                latency,
+                error,
+                labels.feedback(feedback),
+                labels.intent(corrected) if corrected else None,
+                corrected,
+                "是" if reviewed else "否",
+                " ".join(tags.get(conversation, [])),
+            ]
             writer.writerow([safe_cell(v) if v is not None else "" for v in values])
             rows += 1
     return out.getvalue().encode("utf-8-sig"), rows

@@ -4,9 +4,10 @@ One `Filters` drives the inbox, its counts, the CSV export and the NLU export, s
 what the inbox showed. Nothing from the request is ever put into SQL text: values go in as parameters,
 and the few SQL fragments here are constants.
 
-Message-level filters (low confidence, fallback, asked for a person, intent, search) are each a set of
-conversations that have such a user message inside the date range: "low confidence in the last week" means a
-low-confidence turn in the last week, not an old one in a conversation that was active last week.
+Message-level filters (low confidence, fallback, asked for a person, 👎, intent, search) are each a set of
+conversations that have such a message inside the date range: "low confidence in the last week" means a
+low-confidence turn in the last week, not an old one in a conversation that was active last week. Search
+looks at what workers wrote; the bot's replies only when asked (`bot`): they name every topic.
 """
 
 from __future__ import annotations
@@ -22,6 +23,17 @@ from bot.gateway.admin import clock, search
 # a turn where the bot could not help: the NLU fell back, or the fallback action offered topics
 FALLBACK_SQL = "(coalesce(m.intent, '') = 'nlu_fallback' OR instr(coalesce(m.actions, ''), '\"action_suggest_topics\"') > 0)"
 HANDOFF_SQL = "(coalesce(m.intent, '') = 'human_handoff')"
+OUT_OF_SCOPE_SQL = "(coalesce(m.intent, '') = 'out_of_scope')"
+# only where the file has messages.feedback (schema.message_columns)
+DOWN_SQL = "(coalesce(m.feedback, '') = 'down')"
+GREETINGS = ("你好", "您好", "你好啊", "哈喽", "hi", "hello")
+# the chat page's own first message (it sent "你好" on a first visit to get the topic menu): a web
+# conversation's first message, a bare greeting understood as one; not what the worker asked
+OPENING_SQL = (
+    "(m.channel = 'web' AND coalesce(m.intent, '') = 'greet'"
+    f" AND lower(rtrim(trim(m.text), '!！。.~～')) IN ({', '.join(repr(g) for g in GREETINGS)})"
+    " AND m.id = (SELECT min(f.id) FROM messages f WHERE f.conversation_id = m.conversation_id))"
+)
 MAX_TEXT = 100
 # dates outside are moved to the edge: no transcript is that old or that new, and inside, adding a day,
 # a year of dashboard or the time zone never leaves the range datetime can hold (0001-01-01 → 500)
@@ -39,9 +51,11 @@ class Filters:
     threshold: float = 0.6
     fallback: bool = False
     handoff: bool = False
+    down: bool = False  # a reply the worker gave 👎
     reviewed: str = ""  # "", "yes", "no"
     tag: str = ""
     q: str = ""
+    bot: bool = False  # search the bot's replies too
 
     @classmethod
     def from_args(cls, args) -> Filters:
@@ -55,9 +69,11 @@ class Filters:
             threshold=_threshold(args.get("threshold"), default),
             fallback=args.get("fallback") == "1",
             handoff=args.get("handoff") == "1",
+            down=args.get("down") == "1",
             reviewed=args.get("reviewed") if args.get("reviewed") in ("yes", "no") else "",
             tag=_text(args.get("tag"), 40),
             q=_text(args.get("q"), MAX_TEXT),
+            bot=args.get("bot") == "1",
         )
 
     def to_args(self) -> dict[str, str]:
@@ -70,7 +86,7 @@ class Filters:
         for key in ("channel", "intent", "reviewed", "tag", "q"):
             if getattr(self, key):
                 args[key] = getattr(self, key)
-        for key in ("low", "fallback", "handoff"):
+        for key in ("low", "fallback", "handoff", "down", "bot"):
             if getattr(self, key):
                 args[key] = "1"
         if self.threshold != float(current_app.config["ADMIN_LOW_CONFIDENCE"]):
@@ -91,8 +107,9 @@ class Filters:
         end = clock.day_start_utc(self.date_to + dt.timedelta(days=1)) if self.date_to else None
         return start, end
 
-    def where(self) -> tuple[str, list]:
-        """WHERE clause over `conversations c LEFT JOIN admin_reviews r`, and its parameters."""
+    def where(self, columns: frozenset[str] = frozenset()) -> tuple[str, list]:
+        """WHERE clause over `conversations c LEFT JOIN admin_reviews r`, and its parameters; `columns`
+        are the optional message columns the file has (schema.message_columns)."""
         clauses: list[str] = []
         params: list = []
         start, end = self.time_bounds()
@@ -131,6 +148,11 @@ class Filters:
             in_range(FALLBACK_SQL)
         if self.handoff:
             in_range(HANDOFF_SQL)
+        if self.down:
+            if "feedback" in columns:
+                in_range(DOWN_SQL, direction=None)
+            else:
+                clauses.append("0 = 1")  # no 👎 can have been stored yet
         if self.reviewed == "yes":
             clauses.append("r.conversation_id IS NOT NULL")
         elif self.reviewed == "no":
@@ -141,7 +163,7 @@ class Filters:
         if self.q:
             condition, values = search.condition(self.q)
             if condition:
-                in_range(condition, values, direction=None)
+                in_range(condition, values, direction=None if self.bot else "in")
         return (" AND ".join(clauses) or "1 = 1"), params
 
 

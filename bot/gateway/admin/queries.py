@@ -1,6 +1,6 @@
 """Reading the transcripts for the console: the inbox, a transcript, the handoff queue, the corrections.
 
-All SQL is parameterised; the WHERE clauses come from filters.Filters.
+All SQL is parameterised; the WHERE clauses come from filters.Filters, what went wrong from flags.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from bot.gateway.admin import search
-from bot.gateway.admin.filters import FALLBACK_SQL, HANDOFF_SQL, Filters
+from bot.gateway.admin import flags, labels, schema, search
+from bot.gateway.admin.filters import FALLBACK_SQL, HANDOFF_SQL, OPENING_SQL, Filters
 
 BASE = "FROM conversations c LEFT JOIN admin_reviews r ON r.conversation_id = c.id"
 
@@ -27,14 +27,19 @@ class Page:
 # -- the inbox -------------------------------------------------------------------------------------------
 
 
+def where(db: sqlite_utils.Database, filters: Filters) -> tuple[str, list]:
+    """The filters' WHERE clause for the columns this file has."""
+    return filters.where(schema.message_columns(db))
+
+
 def count(db: sqlite_utils.Database, filters: Filters) -> int:
-    where, params = filters.where()
-    return db.execute(f"SELECT count(*) {BASE} WHERE {where}", params).fetchone()[0]
+    where_sql, params = where(db, filters)
+    return db.execute(f"SELECT count(*) {BASE} WHERE {where_sql}", params).fetchone()[0]
 
 
 def conversation_ids(db: sqlite_utils.Database, filters: Filters) -> list[int]:
-    where, params = filters.where()
-    sql = f"SELECT c.id {BASE} WHERE {where} ORDER BY c.last_at DESC, c.id DESC"
+    where_sql, params = where(db, filters)
+    sql = f"SELECT c.id {BASE} WHERE {where_sql} ORDER BY c.last_at DESC, c.id DESC"
     return [row[0] for row in db.execute(sql, params).fetchall()]
 
 
@@ -42,26 +47,24 @@ def inbox(db: sqlite_utils.Database, filters: Filters, page: int, per_page: int)
     total = count(db, filters)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    where, params = filters.where()
+    where_sql, params = where(db, filters)
     sql = f"""
         SELECT c.id, c.channel, c.sender, c.started_at, c.last_at, c.message_count,
                r.staff AS reviewed_by, r.reviewed_at,
                (SELECT min(m.confidence) FROM messages m
                  WHERE m.conversation_id = c.id AND m.direction = 'in') AS min_confidence,
-               (SELECT count(*) FROM messages m
-                 WHERE m.conversation_id = c.id AND m.direction = 'in' AND {FALLBACK_SQL}) AS fallbacks,
-               (SELECT count(*) FROM messages m
-                 WHERE m.conversation_id = c.id AND m.direction = 'in' AND {HANDOFF_SQL}) AS handoffs,
                (SELECT count(*) FROM admin_corrections k WHERE k.conversation_id = c.id) AS corrections
-        {BASE} WHERE {where}
+        {BASE} WHERE {where_sql}
         ORDER BY c.last_at DESC, c.id DESC LIMIT ? OFFSET ?"""
     rows = [dict(row) for row in _rows(db, sql, [*params, per_page, (page - 1) * per_page])]
     ids = [row["id"] for row in rows]
     tags = tags_of(db, ids)
-    previews = previews_of(db, ids, filters.q)
+    previews = previews_of(db, ids, filters)
+    summaries = flags.summaries(db, ids)
     for row in rows:
         row["tags"] = tags.get(row["id"], [])
-        row["preview"] = previews.get(row["id"], "")
+        row["preview"] = previews.get(row["id"])
+        row["flags"] = summaries[row["id"]]
     return Page(rows, total, page, pages)
 
 
@@ -77,18 +80,26 @@ def tags_of(db: sqlite_utils.Database, ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
-def previews_of(db: sqlite_utils.Database, ids: list[int], query: str = "") -> dict[int, str]:
-    """The first user message of each conversation, or with a search, the first message that matches."""
+def previews_of(db: sqlite_utils.Database, ids: list[int], filters: Filters) -> dict[int, dict]:
+    """Per conversation, the first thing the worker asked (not the chat page's own greeting), or with a
+    search, the first message that matches: {"text" as the worker saw it, "payload", "direction"}."""
     if not ids:
         return {}
     marks = ", ".join("?" for _ in ids)
-    condition, params = search.condition(query) if query else ("", [])
-    match = f"AND {condition}" if condition else "AND m.direction = 'in'"
+    condition, params = search.condition(filters.q) if filters.q else ("", [])
+    if condition:
+        match = f"AND {condition}" + ("" if filters.bot else " AND m.direction = 'in'")
+    else:
+        match = f"AND m.direction = 'in' AND NOT {OPENING_SQL}"
     sql = f"""
-        SELECT m.conversation_id, m.text FROM messages m
+        SELECT m.conversation_id, m.text, m.direction, {schema.optional_columns_sql(db)} FROM messages m
         WHERE m.id IN (SELECT min(m.id) FROM messages m
                        WHERE m.conversation_id IN ({marks}) {match} GROUP BY m.conversation_id)"""
-    return dict(db.execute(sql, [*ids, *params]).fetchall())
+    found = {}
+    for row in _rows(db, sql, [*ids, *params]):
+        text, payload = labels.shown(row["text"], row["payload"])
+        found[row["conversation_id"]] = {"text": text, "payload": payload, "direction": row["direction"]}
+    return found
 
 
 def toggle_counts(db: sqlite_utils.Database, filters: Filters) -> dict[str, int]:
@@ -98,6 +109,7 @@ def toggle_counts(db: sqlite_utils.Database, filters: Filters) -> dict[str, int]
         "low": filters.with_(low=True),
         "fallback": filters.with_(fallback=True),
         "handoff": filters.with_(handoff=True),
+        "down": filters.with_(down=True),
         "unreviewed": filters.with_(reviewed="no"),
         "reviewed": filters.with_(reviewed="yes"),
     }
@@ -139,18 +151,22 @@ def conversation(db: sqlite_utils.Database, conversation_id: int) -> dict | None
 
 
 def messages(db: sqlite_utils.Database, conversation_id: int) -> list[dict]:
-    """Every message, oldest first, with its correction; user turns flagged fallback / handoff."""
+    """Every message, oldest first, with its correction, what went wrong at it (`marks`, flags.Event) and
+    the text as the worker saw it (`shown`, a button's title) with the button's `payload`."""
     sql = f"""
-        SELECT m.*, {FALLBACK_SQL} AS is_fallback, {HANDOFF_SQL} AS is_handoff,
+        SELECT m.*, {schema.optional_columns_sql(db)}, {flags.COLUMNS_SQL},
                k.intent AS corrected_intent, k.staff AS corrected_by, k.updated_at AS corrected_at
         FROM messages m LEFT JOIN admin_corrections k ON k.message_id = m.id
         WHERE m.conversation_id = ? ORDER BY m.id"""
-    found = []
-    for row in _rows(db, sql, [conversation_id]):
-        item = dict(row)
-        item["buttons"] = _json_list(item.get("buttons"))
-        item["actions"] = _json_list(item.get("actions"))
-        found.append(item)
+    found = [dict(row) for row in _rows(db, sql, [conversation_id])]
+    marks: dict[int, list[flags.Event]] = {}
+    for event in flags.events(found):
+        marks.setdefault(event.message_id, []).append(event)
+    for item in found:
+        item["buttons"] = json_list(item.get("buttons"))
+        item["actions"] = json_list(item.get("actions"))
+        item["shown"], item["payload"] = labels.shown(item["text"], item["payload"])
+        item["marks"] = marks.get(item["id"], [])
     return found
 
 
@@ -177,6 +193,24 @@ def neighbours(
         return None, None
     at = ids.index(conversation_id)
     return (ids[at - 1] if at > 0 else None), (ids[at + 1] if at + 1 < len(ids) else None)
+
+
+def next_unreviewed(db: sqlite_utils.Database, filters: Filters, conversation_id: int) -> int | None:
+    """The first unreviewed conversation after this one in the filtered inbox's order, else the first
+    from the top; never this one. "After" is by the order's keys, so a conversation that has just left
+    the list (marked reviewed under 未看) still has its place."""
+    where_sql, params = where(db, filters.with_(reviewed="no"))
+    last_at = db.execute("SELECT last_at FROM conversations WHERE id = ?", [conversation_id]).fetchone()[0]
+    after = "(c.last_at < ? OR (c.last_at = ? AND c.id < ?))"
+    for extra, extra_params in ((after, [last_at, last_at, conversation_id]), ("1 = 1", [])):
+        found = db.execute(
+            f"SELECT c.id {BASE} WHERE {where_sql} AND c.id != ? AND {extra}"
+            " ORDER BY c.last_at DESC, c.id DESC LIMIT 1",
+            [*params, conversation_id, *extra_params],
+        ).fetchone()
+        if found:
+            return found[0]
+    return None
 
 
 # -- the handoff queue -------------------------------------------------------------------------------------
@@ -267,13 +301,13 @@ def waiting_for(db: sqlite_utils.Database, conversation_id: int) -> dict | None:
 
 
 def corrections(db: sqlite_utils.Database, filters: Filters, limit: int | None = None) -> list[dict]:
-    where, params = filters.where()
+    where_sql, params = where(db, filters)
     sql = f"""
         SELECT k.*, m.created_at AS said_at, c.channel FROM admin_corrections k
         JOIN messages m ON m.id = k.message_id
         JOIN conversations c ON c.id = k.conversation_id
         LEFT JOIN admin_reviews r ON r.conversation_id = c.id
-        WHERE {where} ORDER BY k.intent, k.id"""
+        WHERE {where_sql} ORDER BY k.intent, k.id"""
     if limit:
         sql += " LIMIT ?"
         params = [*params, limit]
@@ -294,7 +328,7 @@ def _pairs(db: sqlite_utils.Database, sql: str) -> list[tuple[str, int]]:
     return [(row[0], row[1]) for row in db.execute(sql).fetchall()]
 
 
-def _json_list(raw: str | None) -> list:
+def json_list(raw: str | None) -> list:
     try:
         value = json.loads(raw or "[]")
     except ValueError:

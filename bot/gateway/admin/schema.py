@@ -18,6 +18,9 @@ from bot.gateway import transcripts
 
 FTS_TABLE = "messages_fts"
 TRIGRAM_MIN_SQLITE = (3, 34, 0)
+# columns of `messages` that newer chat pages fill (a tapped button's payload, the worker's 👎) and older
+# transcript files lack: the console reads them only where they exist
+OPTIONAL_COLUMNS = ("payload", "feedback")
 
 
 def trigram_available() -> bool:
@@ -139,6 +142,19 @@ def create_tables(db: sqlite_utils.Database) -> None:
         if_not_exists=True,
     )
     db["admin_audit"].create_index(["conversation_id"], if_not_exists=True)
+
+
+def message_columns(db: sqlite_utils.Database) -> frozenset[str]:
+    """Which of OPTIONAL_COLUMNS messages has. Asked each time (one PRAGMA): the gateway that adds them
+    may be started after the console's process."""
+    names = {row[1] for row in db.execute("PRAGMA table_info(messages)").fetchall()}
+    return frozenset(names & set(OPTIONAL_COLUMNS))
+
+
+def optional_columns_sql(db: sqlite_utils.Database, alias: str = "m") -> str:
+    """`m.payload, m.feedback` for a SELECT, NULL for those missing."""
+    have = message_columns(db)
+    return ", ".join(f"{alias}.{name}" if name in have else f"NULL AS {name}" for name in OPTIONAL_COLUMNS)
 
 
 def enable_search(db: sqlite_utils.Database) -> bool:

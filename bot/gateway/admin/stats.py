@@ -1,17 +1,19 @@
 """The dashboard's numbers over a date range, grouped by local day.
 
-fallback rate = user turns answered by the fallback / user turns, per day;
-handoff rate  = conversations that entered the handoff queue that day / conversations active that day.
+fallback rate   = user turns answered by the fallback / user turns, per day;
+handoff rate    = conversations that entered the handoff queue that day / conversations active that day;
+没答好 (unanswered) rate = conversations where something went wrong that day (flags.events: fallback,
+re-asked, the same reply three times, out of scope, 👎, 转人工) / conversations active that day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from bot.gateway.admin import clock
+from bot.gateway.admin import clock, flags
 from bot.gateway.admin.filters import FALLBACK_SQL
 from bot.gateway.admin.queries import TRIGGERS
 
@@ -24,6 +26,11 @@ class Day:
     conversations: int = 0
     fallbacks: int = 0
     handoff_conversations: int = 0
+    unanswered: set[int] = field(default_factory=set)  # ids of the conversations where something went wrong
+
+    @property
+    def unanswered_conversations(self) -> int:
+        return len(self.unanswered)
 
     @property
     def fallback_rate(self) -> float | None:
@@ -32,6 +39,10 @@ class Day:
     @property
     def handoff_rate(self) -> float | None:
         return self.handoff_conversations / self.conversations if self.conversations else None
+
+    @property
+    def unanswered_rate(self) -> float | None:
+        return self.unanswered_conversations / self.conversations if self.conversations else None
 
 
 def days(db: sqlite_utils.Database, first: dt.date, last: dt.date) -> list[Day]:
@@ -61,7 +72,25 @@ def days(db: sqlite_utils.Database, first: dt.date, last: dt.date) -> list[Day]:
     for day, conversations in handoffs:
         if day in found:
             found[day].handoff_conversations = conversations
+    for day, conversations in unanswered(db, first, last).items():
+        found[day].unanswered = conversations
     return list(found.values())
+
+
+def unanswered(db: sqlite_utils.Database, first: dt.date, last: dt.date) -> dict[str, set[int]]:
+    """The conversations where something went wrong, per local day of it."""
+    start, end = clock.day_start_utc(first), clock.day_start_utc(last + dt.timedelta(days=1))
+    loaded = flags.load(
+        db,
+        "m.conversation_id IN (SELECT conversation_id FROM messages WHERE created_at >= ? AND created_at < ?)",
+        [start, end],
+    )
+    per_day: dict[str, set[int]] = {}
+    for conversation_id, messages in loaded.items():
+        for event in flags.events(messages):
+            if start <= event.created_at < end:
+                per_day.setdefault(clock.local(event.created_at, "%Y-%m-%d"), set()).add(conversation_id)
+    return per_day
 
 
 def active_conversations(db: sqlite_utils.Database, first: dt.date, last: dt.date) -> int:

@@ -2,7 +2,8 @@
 
 Every request to the blueprint passes `guard` first: without a logged-in staff member a page redirects
 to the login and anything else (exports, form posts) gets 401; every POST must carry the CSRF token.
-Only the login page and the static CSS are open. Responses are never cached and may not be framed.
+Only the login page and the static files are open. Responses are never cached and may not be framed;
+the only script is the console's own file (keyboard shortcuts), never an inline one.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from bot.gateway.admin import (
     clock,
     csrf,
     export,
+    labels,
     queries,
     review,
     search,
@@ -55,7 +57,7 @@ bp = Blueprint(
 PUBLIC = {"admin.login", "admin.static"}  # everything else needs a logged-in staff member
 NOT_PAGES = {"admin.export_csv", "admin.export_nlu"}  # refused with 401, not sent to the login page
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
 MAX_DASHBOARD_DAYS = 366
@@ -113,6 +115,9 @@ def helpers() -> dict:
         "local": clock.local,
         "waited": clock.waited,
         "highlight": highlight,
+        "intent_label": labels.intent,
+        "channel_label": labels.channel,
+        "shown": labels.shown,
         "pct": lambda value: "—" if value is None else f"{value * 100:.0f}%",
         "confidence": lambda value: "—" if value is None else f"{value:.2f}",
     }
@@ -268,6 +273,7 @@ def transcript(conversation_id: int):
         filters=filters,
         newer=newer,
         older=older,
+        next_unreviewed=queries.next_unreviewed(db(), filters, conversation_id),
         threshold=filters.threshold,
     )
 
@@ -323,7 +329,7 @@ def correct(message_id: int):
         abort(400, description="没有这个意图（只能选训练数据 nlu_data/nlu/ 里有的意图或 FAQ 键）。")
     try:
         review.correct(db(), staff(), message, intent)
-        flash(f"已更正为 {intent}。")
+        flash(f"已更正为 {labels.intent(intent)}。")
     except review.Refused as problem:
         flash(str(problem), "error")
     return _back(message["conversation_id"], f"m{message_id}")
@@ -424,16 +430,16 @@ def dashboard():
         first, last = last, first
     first = max(first, last - dt.timedelta(days=MAX_DASHBOARD_DAYS - 1))
     days = stats.days(db(), first, last)
-    labels = [day.day[5:] for day in days]  # MM-DD
+    days_shown = [day.day[5:] for day in days]  # MM-DD
     top_intents = stats.top_intents(db(), first, last)
     top_faq = stats.top_faq_keys(db(), first, last)
-    cat = catalog.get()
     slowest = stats.slowest(db(), first, last)
     totals = {
         "user_messages": sum(d.user_messages for d in days),
         "conversations": stats.active_conversations(db(), first, last),
         "fallbacks": sum(d.fallbacks for d in days),
         "handoffs": sum(d.handoff_conversations for d in days),
+        "unanswered": len(set().union(*(d.unanswered for d in days))),
     }
     return render_template(
         "admin/dashboard.html",
@@ -443,27 +449,24 @@ def dashboard():
         latency=stats.latency_summary(db(), first, last),
         slowest=slowest,
         messages_chart=charts.column_chart(
-            [(label, day.user_messages) for label, day in zip(labels, days, strict=True)],
+            [(label, day.user_messages) for label, day in zip(days_shown, days, strict=True)],
             title="每天用户消息数",
         ),
         rates_chart=charts.line_chart(
-            labels,
+            days_shown,
             [
+                ("没答好率", [day.unanswered_rate for day in days]),
                 ("兜底率", [day.fallback_rate for day in days]),
                 ("转人工率", [day.handoff_rate for day in days]),
             ],
-            title="兜底率和转人工率",
+            title="没答好率、兜底率和转人工率",
         ),
-        intents_chart=charts.ranked_bars(top_intents, title="最多的意图"),
-        faq_chart=charts.ranked_bars(
-            [(cat.label(k), n) for k, n in top_faq],
-            title="最多的 FAQ",
-            width=560,
-            label_width=320,
-            max_label=34,
+        intents_chart=charts.ranked_bars(
+            [(labels.intent(name), n) for name, n in top_intents], title="最多的意图"
         ),
+        faq_chart=charts.ranked_bars([(labels.intent(k), n) for k, n in top_faq], title="最多的 FAQ"),
         slowest_chart=charts.ranked_bars(
-            [(f"#{row['id']} {row['text'][:24]}", row["latency_ms"]) for row in slowest],
+            [(f"#{row['id']} {labels.shown(row['text'])[0][:24]}", row["latency_ms"]) for row in slowest],
             title="最慢的回合（毫秒）",
             width=900,
             label_width=320,

@@ -14,14 +14,14 @@ import pytest
 from bot.gateway import transcripts
 from tests.gateway.admin import seeding
 from tests.gateway.admin.conftest import PASSWORD, build_app, create_user
-from tests.gateway.browser import CHROMIUM, MISSING, SCREENSHOTS, chromium, serve
+from tests.gateway.browser import CHROMIUM, MISSING, chromium, serve
 
 if not CHROMIUM.exists():
     pytest.skip(MISSING, allow_module_level=True)
 
 from playwright.sync_api import expect  # noqa: E402
 
-expect.set_options(timeout=15_000)
+from tests.gateway.admin.browsing import assert_contrast, log_in, new_page, shoot  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -40,42 +40,6 @@ def console(tmp_path_factory):
 def browser():
     with chromium() as launched:
         yield launched
-
-
-def new_page(browser, width: int, height: int):
-    context = browser.new_context(
-        viewport={"width": width, "height": height},
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        accept_downloads=True,
-    )
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    # a CSP violation (an inline style or script that slipped in) or a missing asset is a console error;
-    # the 401 of the deliberately wrong password is the only error status expected
-    page.on(
-        "console",
-        lambda message: message.type == "error"
-        and "status of 401" not in message.text
-        and problems.append(message.text),
-    )
-    return context, page, problems
-
-
-def shoot(page, name: str, full_page: bool = False) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"admin-{name}.png"), full_page=full_page)
-
-
-def log_in(page, base: str) -> None:
-    page.goto(base + "/admin/")
-    expect(page).to_have_url(base + "/admin/login?next=/admin/")
-    expect(page.get_by_role("heading", name="客服登录")).to_be_visible()
-    page.get_by_label("用户名").fill("amei")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(base + "/admin/")
 
 
 def test_review_correct_export_and_dashboard(console, browser, tmp_path):
@@ -106,6 +70,7 @@ def test_review_correct_export_and_dashboard(console, browser, tmp_path):
     assert [int(rows.nth(i).get_attribute("data-conversation")) for i in range(3)] == expected
     expect(page.locator('.chip[data-filter="low"]')).to_have_class("chip on")
     expect(page.locator("table.inbox")).to_contain_text("车票钱能报吗")
+    assert_contrast(page)  # with the fallback badges and low confidences
     shoot(page, "inbox")
 
     # open the transcript, mark it reviewed
@@ -115,7 +80,7 @@ def test_review_correct_export_and_dashboard(console, browser, tmp_path):
     expect(page.get_by_role("heading", name=f"会话 {conversation}")).to_be_visible()
     turn = page.locator(f"#m{message}")
     expect(turn.locator(".bubble")).to_have_text("车票钱能报吗")
-    expect(turn.locator(".intent")).to_have_text("faq/transport_subsidy")
+    expect(turn.locator(".intent")).to_have_text("交通补助")
     expect(turn.locator(".conf")).to_have_text("0.55")
     expect(turn.locator(".conf")).to_have_class("conf low")
     page.get_by_role("button", name="标记为已看").click()
@@ -126,17 +91,19 @@ def test_review_correct_export_and_dashboard(console, browser, tmp_path):
     turn.locator("summary", has_text="更正意图").click()
     turn.get_by_label("正确的意图").select_option("check_transport_subsidy")
     turn.get_by_role("button", name="保存更正").click()
-    expect(page.locator(f"#m{message} .corrected-intent")).to_have_text("check_transport_subsidy")
-    expect(page.locator(".flash")).to_have_text("已更正为 check_transport_subsidy。")
+    expect(page.locator(f"#m{message} .corrected-intent")).to_have_text("算交通补助")
+    expect(page.locator(".flash")).to_have_text("已更正为 算交通补助。")
     page.get_by_placeholder("如：方言、新问题").fill("计算器")
     page.get_by_role("button", name="加标签").click()
     expect(page.locator(".tags .tag")).to_contain_text(["计算器"])
+    assert_contrast(page)
     shoot(page, "transcript", full_page=True)
 
     # back in the inbox the filters are kept and the conversation shows as reviewed
     page.get_by_role("link", name="← 回到列表").click()
     expect(page.locator("#total")).to_have_text("3")
     expect(page.locator(f'tr[data-conversation="{conversation}"]')).to_have_class("reviewed")
+    assert_contrast(page)  # a reviewed row, greyed, with its 已看 and 更正 badges
 
     # export the correction as training data and read it with Rasa
     page.get_by_role("link", name="更正与导出", exact=True).click()
@@ -161,6 +128,7 @@ def test_review_correct_export_and_dashboard(console, browser, tmp_path):
     page.get_by_role("link", name="转人工队列").click()
     expect(page.locator("#waiting-count")).to_have_text("2")
     expect(page.locator("table.queue tbody tr")).to_have_count(2)
+    assert_contrast(page)
     shoot(page, "handoffs")
 
     # the dashboard with its inline SVG charts
@@ -169,6 +137,7 @@ def test_review_correct_export_and_dashboard(console, browser, tmp_path):
     expect(page.locator("#stat-messages")).to_have_text("11")
     box = page.locator("svg.chart").first.bounding_box()
     assert box["width"] > 600 and box["height"] > 150  # drawn, and scaled to the card
+    assert_contrast(page)
     shoot(page, "dashboard", full_page=True)
 
     # log out: the console is closed again

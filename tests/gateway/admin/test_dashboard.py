@@ -27,7 +27,7 @@ def test_the_dashboard_counts(app, staff, seeded, db):
     charts_on_page = svgs(page)
     assert [svg.get("aria-label") for svg in charts_on_page] == [
         "每天用户消息数",
-        "兜底率和转人工率",
+        "没答好率、兜底率和转人工率",
         "最多的意图",
         "最多的 FAQ",
         "最慢的回合（毫秒）",
@@ -35,9 +35,9 @@ def test_the_dashboard_counts(app, staff, seeded, db):
     bars = charts_on_page[0].findall(f"{SVG}rect")
     assert len(bars) == 14
     assert sum(int(bar.find(f"{SVG}title").text.split(": ")[1]) for bar in bars) == 11
-    # top intents: faq 4, nlu_fallback 4, then one each (ties by name)
+    # top intents, named in Chinese: faq 4, nlu_fallback 4, then one each (ties by the code)
     intents = [rect.find(f"{SVG}title").text for rect in charts_on_page[2].findall(f"{SVG}rect")]
-    assert intents == ["faq: 4", "nlu_fallback: 4", "greet: 1", "human_handoff: 1", "out_of_scope: 1"]
+    assert intents == ["政策问答: 4", "没听懂: 4", "你好: 1", "转人工: 1", "超出范围: 1"]
     # the slowest turn first, with its text and a link to it
     assert '<td class="num">2900 ms</td><td class="preview">就是那个钱嘛</td>' in page
     assert f'#m{seeded.user_messages["two_fallbacks"][1]}">' in page

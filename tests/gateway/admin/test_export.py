@@ -138,31 +138,31 @@ def test_the_csv_has_a_bom_and_round_trips(staff, seeded, db):
     rows = read_csv(response.data)
     assert len(rows) == db["messages"].count == 24
     assert list(rows[0]) == export.CSV_COLUMNS
-    wages = [row for row in rows if row["conversation_id"] == str(seeded.conversations["wages"])]
-    assert [(r["direction"], r["text"]) for r in wages] == [
-        ("in", seeding.ARBITRATION),
-        ("out", "先找老板协商，不行就打12333。"),
+    wages = [row for row in rows if row["会话"] == str(seeded.conversations["wages"])]
+    assert [(r["谁说的"], r["内容"]) for r in wages] == [
+        ("工人", seeding.ARBITRATION),
+        ("机器人", "先找老板协商，不行就打12333。"),
     ]
     first = wages[0]
-    assert (first["intent"], first["faq_key"], first["confidence"]) == ("faq", "faq/unpaid_wages", "0.93")
-    assert (first["actions"], first["latency_ms"], first["reviewed"], first["tags"]) == (
-        '["action_answer_faq"]',
+    assert (first["意图"], first["意图代码"], first["置信度"]) == ("拖欠工资", "faq/unpaid_wages", "0.93")
+    assert (first["动作"], first["耗时（毫秒）"], first["已看"], first["标签"]) == (
+        "action_answer_faq",
         "300",
-        "yes",
+        "是",
         "仲裁",
     )
-    xss = next(r for r in rows if r["direction"] == "in" and r["text"] == seeding.XSS)
-    assert xss["intent"] == "out_of_scope"
+    xss = next(r for r in rows if r["谁说的"] == "工人" and r["内容"] == seeding.XSS)
+    assert (xss["意图"], xss["意图代码"]) == ("超出范围", "out_of_scope")
     audit = list(db.query("SELECT detail FROM admin_audit WHERE action = 'export_csv'"))
     assert json.loads(audit[0]["detail"]) == {"rows": 24, "filters": {}}
 
 
 def test_the_csv_respects_the_filters(staff, seeded):
     rows = read_csv(staff.get("/admin/export/transcripts.csv?handoff=1").data)
-    assert {r["conversation_id"] for r in rows} == {str(seeded.conversations["handoff"])}
+    assert {r["会话"] for r in rows} == {str(seeded.conversations["handoff"])}
     assert len(rows) == 4
     rows = read_csv(staff.get("/admin/export/transcripts.csv?q=仲裁").data)
-    assert {r["conversation_id"] for r in rows} == {str(seeded.conversations["wages"])}
+    assert {r["会话"] for r in rows} == {str(seeded.conversations["wages"])}
     rows = read_csv(staff.get("/admin/export/transcripts.csv?channel=nowhere").data)
     assert rows == []
 
@@ -178,4 +178,4 @@ def test_csv_cells_never_become_excel_formulas(staff, seeded, db):
         [seeding.fallback('=HYPERLINK("http://x","点我")', 0.2)],
     )
     rows = read_csv(staff.get("/admin/export/transcripts.csv?q=HYPERLINK").data)
-    assert rows[0]["text"] == '\'=HYPERLINK("http://x","点我")'
+    assert rows[0]["内容"] == '\'=HYPERLINK("http://x","点我")'

@@ -32,7 +32,14 @@ def test_newest_first_with_all_counts(staff, seeded):
     by_age = sorted(seeding.CONVERSATIONS, key=lambda name: seeding.CONVERSATIONS[name][2])
     assert inbox_ids(page) == [seeded.conversations[name] for name in by_age]
     assert total(page) == 8
-    assert chip_counts(page) == {"low": 4, "fallback": 2, "handoff": 1, "unreviewed": 8, "reviewed": 0}
+    assert chip_counts(page) == {
+        "low": 4,
+        "fallback": 2,
+        "handoff": 1,
+        "down": 0,
+        "unreviewed": 8,
+        "reviewed": 0,
+    }
 
 
 def test_low_confidence_of_the_last_week(staff, seeded):
@@ -44,7 +51,14 @@ def test_low_confidence_of_the_last_week(staff, seeded):
     page = staff.get("/admin/", query_string={"low": "1", **last_week()}).text
     assert total(page) == 3
     # counts on the chips are on top of the chosen filters
-    assert chip_counts(page) == {"low": 3, "fallback": 2, "handoff": 0, "unreviewed": 3, "reviewed": 0}
+    assert chip_counts(page) == {
+        "low": 3,
+        "fallback": 2,
+        "handoff": 0,
+        "down": 0,
+        "unreviewed": 3,
+        "reviewed": 0,
+    }
 
 
 def test_date_range_is_in_local_days(staff, seeded):
@@ -87,7 +101,7 @@ def test_reviewed_and_tag_filters(staff, seeded):
         ("欠工资 仲裁", {"wages"}),  # every term must be in the same message
         ("补助", {"apart_fallbacks"}),
         ("交通补助", {"apart_fallbacks"}),
-        ("12333", {"wages", "fine"}),  # the bot's reply in "wages" mentions it too
+        ("12333", {"fine"}),  # the bot's reply in "wages" mentions it too: only with 也搜机器人回复
         ("<script>", {"xss"}),
         ("仲裁 车票", set()),
         ("没有这句话", set()),
@@ -95,6 +109,10 @@ def test_reviewed_and_tag_filters(staff, seeded):
 )
 def test_search_finds_chinese_words(staff, seeded, query, names):
     assert set(ids(staff, q=query)) == seeded.ids(names)
+
+
+def test_search_finds_the_bots_replies_when_asked(staff, seeded):
+    assert set(ids(staff, q="12333", bot="1")) == seeded.ids({"wages", "fine"})
 
 
 def test_three_characters_and_more_go_through_the_trigram_index(app, staff, seeded, db):

@@ -24,7 +24,7 @@ def test_the_conversation_as_the_worker_saw_it(staff, seeded):
     bubbles = re.findall(r'<div class="bubble">(.*?)</div>', page, re.S)
     assert bubbles == [seeding.ARBITRATION, "先找老板协商，不行就打12333。"]
     # per turn: intent (FAQ key), confidence, action, latency
-    assert '<span class="intent" title="意图">faq/unpaid_wages</span>' in page
+    assert '<span class="intent" title="意图：faq/unpaid_wages">拖欠工资</span>' in page
     assert '<span class="conf" title="置信度">0.93</span>' in page
     assert '<span class="actions" title="动作">action_answer_faq</span>' in page
     assert '<span class="latency" title="耗时">300 ms</span>' in page
@@ -96,9 +96,11 @@ def test_correcting_a_turn(staff, seeded, db):
     conversation = seeded.conversations["low_recent"]
     message = seeded.user_messages["low_recent"][0]
     page = staff.get(f"/admin/conversations/{conversation}").text
-    # the pick list holds the intents and FAQ keys of nlu_data, FAQ keys with their titles
-    assert '<option value="check_transport_subsidy"' in page
-    assert re.search(r'<option value="faq/unpaid_wages" >faq/unpaid_wages · [^<]+</option>', page)
+    # the pick list holds the intents and FAQ keys of nlu_data, named in Chinese, the code as the title
+    assert (
+        '<option value="check_transport_subsidy" title="check_transport_subsidy" >算交通补助</option>' in page
+    )
+    assert '<option value="faq/unpaid_wages" title="faq/unpaid_wages" >拖欠工资</option>' in page
     response = staff.post(f"/admin/messages/{message}/correction", {"intent": "check_transport_subsidy"})
     assert (
         response.status_code == 302 and response.location == f"/admin/conversations/{conversation}#m{message}"
@@ -114,7 +116,7 @@ def test_correcting_a_turn(staff, seeded, db):
     )
     assert (row["intent"], row["staff"]) == ("check_transport_subsidy", "amei")
     page = staff.get(f"/admin/conversations/{conversation}").text
-    assert '已更正为 <b class="corrected-intent">check_transport_subsidy</b>' in page
+    assert '已更正为 <b class="corrected-intent" title="check_transport_subsidy">算交通补助</b>' in page
     # a second correction replaces the first
     staff.post(f"/admin/messages/{message}/correction", {"intent": "faq/transport_subsidy"})
     assert [r["intent"] for r in db.query("SELECT intent FROM admin_corrections")] == [
