@@ -86,3 +86,49 @@ def test_a_wechat_conversation_past_48_hours_says_so_and_sends_nothing(app, staf
     response = staff.post(f"/admin/conversations/{old_id}/reply", {"body": "还在吗"}, follow_redirects=True)
     assert "48小时" in response.get_data(as_text=True)
     assert db.execute("SELECT count(*) FROM messages WHERE staff IS NOT NULL").fetchone()[0] == 0
+
+
+def test_a_wechat_reply_from_the_console_goes_out_as_a_customer_service_message(tmp_path, monkeypatch):
+    from tests.gateway.admin.conftest import Staff, build_app, create_user, csrf_from, login
+    from tests.gateway.wechat_platform import WeChatPlatform
+
+    platform = WeChatPlatform()
+    app = build_app(
+        tmp_path,
+        WECHAT_TOKEN=platform.token,
+        WECHAT_AES_KEY=platform.aes_key,
+        WECHAT_APPID=platform.appid,
+        WECHAT_APPSECRET="secret",
+    )
+    create_user(app)
+    pushed = []
+    adapter = app.extensions["wechat"].adapter
+    monkeypatch.setattr(adapter, "push_text", lambda openid, text: pushed.append((openid, text)))
+    with app.app_context():
+        app.extensions["transcripts"].write(
+            "message", channel="wechat", sender="o-cs", direction="in", text="找人工", at=transcripts.now()
+        )
+    client = app.test_client()
+    login(client)
+    staff = Staff(client, csrf_from(client.get("/admin/").get_data(as_text=True)))
+    conversation_id = _conversation_id(app, "wechat", "o-cs")
+    page = staff.get(f"/admin/conversations/{conversation_id}").get_data(as_text=True)
+    assert "作为微信客服消息发出" in page
+    done = staff.post(
+        f"/admin/conversations/{conversation_id}/reply", {"body": "明天回电"}, follow_redirects=True
+    )
+    assert "已作为微信客服消息发出" in done.get_data(as_text=True)
+    assert pushed == [("o-cs", "明天回电")]
+    monkeypatch.setattr(adapter, "push_text", lambda openid, text: (_ for _ in ()).throw(OSError("down")))
+    failed = staff.post(
+        f"/admin/conversations/{conversation_id}/reply", {"body": "再试"}, follow_redirects=True
+    )
+    assert "微信没有接受" in failed.get_data(as_text=True)
+    with app.app_context():
+        staff_texts = [
+            text
+            for (text,) in transcripts.get_db().execute(
+                "SELECT text FROM messages WHERE staff = 'amei' ORDER BY id"
+            )
+        ]
+    assert staff_texts == ["明天回电"]  # a reply WeChat refused is not shown as sent
