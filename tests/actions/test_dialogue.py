@@ -299,3 +299,18 @@ def test_the_days_of_the_arbitration_rule_are_no_months_of_work(text):
     # the model may say "transport" for a worry about the Q&A's day limit: those days are the rule's
     decision = decide(text, "check_transport_subsidy")
     assert decision is None or decision.calc is None or decision.calc.name == "arbitration"
+
+
+@pytest.mark.parametrize(
+    "text, poor",
+    [
+        ("我不是卡户，在浙江干了5个月", False),
+        ("他是非卡户 去广东打工", False),
+        ("我们家没评上建档户 在昆明干了半年", False),
+        ("我是卡户 在浙江干了5个月", True),
+        ("建档户 去广东打工", True),
+    ],
+)
+def test_short_names_of_a_registered_poor_household_read_both_ways(text, poor):
+    """卡户 / 建档户 are what workers call 建档立卡户: "不是卡户" and "非卡户" mean not registered."""
+    assert facts("transport_form", text).get("registered_poor") is poor
