@@ -2,8 +2,7 @@
 phone-sized pages (a worker's 360x740 and the 390x844 the first tests used), and the checks of the
 chat page (contrast, tap targets).
 
-The page test modules take the fixtures by name (`browser, gateway, page = phones.browser, …`): they
-cannot live in conftest.py, which belongs to the whole gateway suite.
+The fixtures (`browser`, `gateway`, `page`) reach the page test modules through tests/gateway/conftest.py.
 """
 
 from __future__ import annotations
@@ -72,23 +71,27 @@ def chromium() -> Iterator:
 # ---- fixtures -------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def gateway(stack, tmp_path_factory):
-    """The Flask gateway under waitress on a free loopback port; yields its base URL."""
+def stack_app(stack, folder: Path, **config):
+    """The Flask gateway in front of the real Rasa and action server, on a database in `folder`."""
     from bot.gateway import create_app
 
-    folder = tmp_path_factory.mktemp("gateway")
-    app = create_app(
+    return create_app(
         {
             "RASA_URL": stack.rasa_url,
             "RASA_TOKEN": stack.rasa_token,
-            "ACTIONS_URL": f"http://127.0.0.1:{stack.actions_port}",
+            "ACTIONS_URL": stack.actions_url,
             "TRANSCRIPTS_DB": str(folder / "t.db"),
             "TESTING": True,
+            **config,
         },
         instance_path=folder / "instance",
     )
-    with serve(app, "gateway") as url:
+
+
+@pytest.fixture(scope="module")
+def gateway(stack, tmp_path_factory):
+    """The Flask gateway under waitress on a free loopback port; yields its base URL."""
+    with serve(stack_app(stack, tmp_path_factory.mktemp("gateway")), "gateway") as url:
         yield url
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import socket
 
 import pytest
+from playwright.sync_api import expect
 
 from bot.gateway import create_app
+from tests.gateway.browser import browser, gateway, page  # noqa: F401 - the chat page tests' fixtures
 from tests.gateway.standin import StandIn
 from tests.gateway.wechat_platform import WeChatPlatform
+
+expect.set_options(timeout=30_000)  # a page waits on the real bot, slow on a busy 2-core machine
 
 
 @pytest.fixture

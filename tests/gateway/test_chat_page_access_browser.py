@@ -31,13 +31,6 @@ if not CHROMIUM.exists():
 
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.gateway import browser as phones  # noqa: E402
-
-# the shared fixtures (conftest.py belongs to the whole gateway suite)
-browser, gateway, page = phones.browser, phones.gateway, phones.page
-
-expect.set_options(timeout=30_000)
-
 
 def readable(page, at_least: int) -> None:
     failures, checked = contrast_failures(page)

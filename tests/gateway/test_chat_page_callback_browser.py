@@ -32,13 +32,6 @@ if not CHROMIUM.exists():
 
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.gateway import browser as phones  # noqa: E402
-
-# the shared fixtures (conftest.py belongs to the whole gateway suite)
-browser, gateway, page = phones.browser, phones.gateway, phones.page
-
-expect.set_options(timeout=30_000)
-
 HANDOFF_REPLY = "好的，我帮您转给县转移就业服务中心的工作人员。"
 WHY = "只有县转移就业服务中心的工作人员能看到，用来给您回电"
 STAFF_TEXT = "您好，我是县就业服务中心的工作人员，下午三点给您回电话。"

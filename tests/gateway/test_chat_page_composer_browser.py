@@ -29,13 +29,6 @@ if not CHROMIUM.exists():
 
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.gateway import browser as phones  # noqa: E402
-
-# the shared fixtures (conftest.py belongs to the whole gateway suite)
-browser, gateway, page = phones.browser, phones.gateway, phones.page
-
-expect.set_options(timeout=30_000)
-
 # what a voice-typing worker says: one long line, no punctuation to break it
 VOICE = "我是娜姑镇的去年腊月跟老乡去东莞电子厂打工干了五个多月老板一直拖着不发工资想问一下应该找哪个部门"
 FORWARD = "【转发】\n以下是群众反映：\n张某在浙江打工三个月，车票四百二，能补多少？\n——某村第一书记"

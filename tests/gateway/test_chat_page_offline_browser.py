@@ -30,13 +30,6 @@ if not CHROMIUM.exists():
 
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.gateway import browser as phones  # noqa: E402
-
-# the shared fixtures (conftest.py belongs to the whole gateway suite)
-browser, gateway, page = phones.browser, phones.gateway, phones.page
-
-expect.set_options(timeout=30_000)
-
 HISTORY_KEY = "huize-chat-history"
 
 

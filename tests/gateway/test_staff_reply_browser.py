@@ -14,27 +14,22 @@ from playwright.sync_api import expect  # noqa: E402
 
 from tests.gateway.admin.browsing import log_in, new_page  # noqa: E402
 from tests.gateway.admin.conftest import create_user  # noqa: E402
-from tests.gateway.browser import PHONES, ask, bot_rows, new_phone, shoot, wait_for_answer  # noqa: E402
+from tests.gateway.browser import (  # noqa: E402
+    PHONES,
+    ask,
+    bot_rows,
+    new_phone,
+    shoot,
+    stack_app,
+    wait_for_answer,
+)
 
 REPLY = "您好，我是县转移就业服务中心的阿梅，明天上午给您回电。"
 
 
 @pytest.fixture(scope="module")
 def site(stack, tmp_path_factory):
-    from bot.gateway import create_app
-
-    folder = tmp_path_factory.mktemp("staff-reply")
-    app = create_app(
-        {
-            "RASA_URL": stack.rasa_url,
-            "RASA_TOKEN": stack.rasa_token,
-            "ACTIONS_URL": stack.actions_url,
-            "TRANSCRIPTS_DB": str(folder / "t.db"),
-            "ADMIN_PASSWORD_METHOD": "pbkdf2:sha256:1000",
-            "TESTING": True,
-        },
-        instance_path=folder / "instance",
-    )
+    app = stack_app(stack, tmp_path_factory.mktemp("staff-reply"), ADMIN_PASSWORD_METHOD="pbkdf2:sha256:1000")
     create_user(app)
     with serve(app, "staff-reply") as url:
         yield url
