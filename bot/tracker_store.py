@@ -9,11 +9,13 @@ before). What changes, each measured with py-spy under load (see README, "Perfor
 - the tracker saved last for each conversation is kept (in this process, for this turn only) so the
   REST channel's turn summary for the gateway needs no second read of the whole conversation.
 
-For another database (PostgreSQL), endpoints.yml can name Rasa's own `SQL` type instead.
+`PostgresTrackerStore` is the same on PostgreSQL, for Rasa replicas on several machines
+(bot/endpoints-cluster.yml), with one more index (see below).
 """
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from typing import Any
 
@@ -23,6 +25,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.pool import SingletonThreadPool
 
 from bot.sqlite_wal import use_wal
+
+logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
 RECENT = 256  # trackers kept for the turn summary; a turn reads its own right after saving it
@@ -34,18 +38,11 @@ def _pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
-class SQLiteTrackerStore(SQLTrackerStore):
-    """`SQLTrackerStore` on a SQLite file, with pooled WAL connections and the last saved trackers."""
+class _KeepsLastSaved(SQLTrackerStore):
+    """Keeps the trackers this process saved last, for the turn summary (bot/channels.py)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("dialect", "sqlite")
         super().__init__(*args, **kwargs)
-        if self.engine.dialect.name == "sqlite":
-            url = self.engine.url
-            self.engine.dispose()
-            self.engine = sa.create_engine(url, poolclass=SingletonThreadPool)
-            sa.event.listen(self.engine, "connect", _pragmas)
-            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._recent: OrderedDict[str, DialogueStateTracker] = OrderedDict()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -58,3 +55,42 @@ class SQLiteTrackerStore(SQLTrackerStore):
     def just_saved(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker this process saved last for the sender (and forget it), or None."""
         return self._recent.pop(sender_id, None)
+
+
+class SQLiteTrackerStore(_KeepsLastSaved):
+    """`SQLTrackerStore` on a SQLite file, with pooled WAL connections and the last saved trackers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("dialect", "sqlite")
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, poolclass=SingletonThreadPool)
+            sa.event.listen(self.engine, "connect", _pragmas)
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+
+# Every read of a conversation asks for the time of its last session_started event, then for its events
+# since then (SQLTrackerStore._event_query). Rasa indexes events.sender_id only, so the first step reads
+# every event of the sender; this index answers it from the index alone. IF NOT EXISTS: replicas
+# starting together may race to create it, and the loser's error is harmless.
+SESSION_INDEX = "ix_events_sender_type_time"
+SESSION_INDEX_DDL = f"CREATE INDEX IF NOT EXISTS {SESSION_INDEX} ON events (sender_id, type_name, timestamp)"
+
+
+class PostgresTrackerStore(_KeepsLastSaved):
+    """`SQLTrackerStore` on PostgreSQL with the index of the session-start lookup and the last saved
+    trackers. endpoints: `type: bot.tracker_store.PostgresTrackerStore`, `url` (host), `port`, `db`,
+    `username`, `password` as for Rasa's `type: SQL`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["dialect"] = "postgresql"
+        kwargs["port"] = kwargs.get("port") or None
+        kwargs["password"] = kwargs.get("password") or None
+        super().__init__(*args, **kwargs)
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(sa.text(SESSION_INDEX_DDL))
+        except sa.exc.SQLAlchemyError as error:  # another replica is creating it right now
+            logger.info("index %s not created here: %s", SESSION_INDEX, error)
