@@ -12,7 +12,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install generate train browser run test validate eval bench lint clean
+.PHONY: help install generate train browser servers run test validate eval bench lint clean
 
 help: ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -39,7 +39,10 @@ run: train ## start the action server, Rasa and the gateway; print the chat page
 browser: ## Debian's Chromium and CJK fonts for the page tests (installed when missing)
 	@scripts/ensure_chromium.sh
 
-test: train browser ## set up, then run the whole test suite
+servers: install ## Debian's redis-server, nginx and postgresql for the multi-machine tests (installed when missing)
+	@$(PY) -m bot.cluster ensure
+
+test: train browser servers ## set up, then run the whole test suite
 	@$(PY) -m pytest
 
 validate: generate ## rasa data validate

@@ -189,7 +189,34 @@ def _end_group(process: subprocess.Popen, sig: int) -> None:
         process.wait()
 
 
-def commands(stack: Stack, model: Path) -> dict[str, list[str]]:
+def launcher(
+    command: list[str], env: dict[str, str], log: Path, preexec: Callable[[], None] | None = None
+) -> Callable[[], subprocess.Popen]:
+    """What starts one service (again, when the supervisor restarts it): its own process group, which
+    ends when the stack dies, its output appended to `log`. `preexec`: run first in the child (a user
+    change, say)."""
+
+    def child_setup() -> None:
+        if preexec:
+            preexec()
+        _own_group_dying_with_parent()  # after a user change: changing user clears the death signal
+
+    def launch() -> subprocess.Popen:
+        with log.open("ab") as out:
+            return subprocess.Popen(
+                command,
+                cwd=paths.REPO,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=child_setup,  # noqa: PLW1509 - no threads in the child yet
+            )
+
+    return launch
+
+
+def commands(stack: Stack, model: Path, endpoints: Path | None = None) -> dict[str, list[str]]:
     bin_dir = Path(sys.executable).parent
     found = {
         "actions": [
@@ -210,7 +237,7 @@ def commands(stack: Stack, model: Path) -> dict[str, list[str]]:
             "--model",
             str(model),
             "--endpoints",
-            str(paths.ENDPOINTS),
+            str(endpoints or paths.endpoints()),
             "--credentials",
             str(paths.CREDENTIALS),
             "--interface",
@@ -262,25 +289,11 @@ def start(
         environments["gateway"]["TRANSCRIPTS_DB"] = str(transcripts_db)
     log_dir = log_dir or paths.VAR / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-
-    def launcher(name: str, command: list[str]) -> Callable[[], subprocess.Popen]:
-        def launch() -> subprocess.Popen:
-            with (log_dir / f"{name}-{stack.rasa_port}.log").open("ab") as log:
-                return subprocess.Popen(
-                    command,
-                    cwd=paths.REPO,
-                    env=environments[name],
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                    preexec_fn=_own_group_dying_with_parent,  # noqa: PLW1509 - no threads in the child yet
-                )
-
-        return launch
-
     try:
         for name, command in commands(stack, model).items():
-            stack.launchers[name] = launcher(name, command)
+            stack.launchers[name] = launcher(
+                command, environments[name], log_dir / f"{name}-{stack.rasa_port}.log"
+            )
             stack.launch(name)
         wait_until_ready(f"{stack.actions_url}/health", stack.processes["actions"])
         wait_until_ready(f"{stack.rasa_url}/status?token={stack.rasa_token}", stack.processes["rasa"])
