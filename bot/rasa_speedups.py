@@ -19,11 +19,16 @@
    of Python objects each worker would otherwise build for itself) and moves everything so far out of
    the garbage collector's sight (`gc.freeze()`), so the collector's passes in a worker do not write to
    — and so copy — the pages the workers share.
+5. py-spy at 10 concurrent (#15): 5% of a worker's CPU in `Event.resolve_by_type`, which walks every
+   subclass of Event, with an `inspect.isabstract` check each, for every event of every tracker read.
+   The classes by type name are now looked up in a table built from the same walk, in the same order
+   (the first class with the name wins, as in Rasa's loop), rebuilt when a new Event subclass appears.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import gc
 from functools import lru_cache
 from typing import Any
@@ -31,6 +36,8 @@ from typing import Any
 import aiohttp
 import jsonschema
 from rasa.core.actions import action
+from rasa.shared.core import events
+from rasa.shared.utils import common
 from rasa.utils import endpoints
 from rasa.utils.tensorflow import models
 
@@ -47,8 +54,46 @@ def _validator() -> jsonschema.protocols.Validator:
     return cls(schema)
 
 
+@lru_cache(maxsize=1)
+def _by_event() -> tuple[jsonschema.protocols.Validator, dict[str, jsonschema.protocols.Validator]] | None:
+    """The reply's schema split in two: the reply without its events, and one validator per event name.
+    Rasa's schema gives each event a `oneOf` of one branch per event type, told apart by a `const` on
+    "event", so jsonschema tries every branch for every event (py-spy, #15: 6% of a worker's CPU) although
+    only the branch of the event's own name can match. None when the schema is not of that shape."""
+    schema = copy.deepcopy(action.RemoteAction.action_response_format_spec())
+    cls = jsonschema.validators.validator_for(schema)
+    items = schema["properties"]["events"]["items"]
+    branches = items.pop("oneOf", None)
+    if not branches:
+        return None
+    by_name: dict[str, jsonschema.protocols.Validator] = {}
+    for branch in branches:
+        name = branch.get("properties", {}).get("event", {}).get("const")
+        if not isinstance(name, str) or name in by_name:
+            return None
+        by_name[name] = cls({**items, "allOf": [branch]})
+    schema["properties"]["events"]["items"] = {}
+    return cls(schema), by_name
+
+
+def _valid_by_event(result: Any) -> bool:
+    split = _by_event()
+    if split is None:
+        return False
+    reply, by_name = split
+    if not reply.is_valid(result):
+        return False
+    for event in result.get("events") or []:
+        name = event.get("event") if isinstance(event, dict) else None
+        if not (isinstance(name, str) and name in by_name and by_name[name].is_valid(event)):
+            return False
+    return True
+
+
 def validate_action_result(self, result: dict) -> bool:
-    try:
+    if _valid_by_event(result):  # the same verdict for a valid reply, without the other branches
+        return True
+    try:  # invalid (or a schema of another shape): Rasa's own validation, for its exact error
         _validator().validate(result)
         return True
     except jsonschema.ValidationError as error:
@@ -122,6 +167,31 @@ async def close_sessions() -> None:
             await session.close()
 
 
+_STOCK_RESOLVE = events.Event.resolve_by_type
+_event_classes: dict[str, type] = {}
+_event_classes_seen = [-1]  # the number of direct Event subclasses the table was built with
+
+
+def _event_class_table() -> dict[str, type]:
+    direct = len(events.Event.__subclasses__())
+    if direct != _event_classes_seen[0]:
+        table: dict[str, type] = {}
+        for cls in common.all_subclasses(events.Event):
+            table.setdefault(cls.type_name, cls)
+        _event_classes.clear()
+        _event_classes.update(table)
+        _event_classes_seen[0] = direct
+    return _event_classes
+
+
+def resolve_by_type(type_name: str, default: type | None = None) -> type | None:
+    """`Event.resolve_by_type` from a table instead of a walk of the class tree per event."""
+    found = _event_class_table().get(type_name)
+    if found is not None:
+        return found
+    return _STOCK_RESOLVE(type_name, default)  # topic, the default, or Rasa's own ValueError
+
+
 def before_fork() -> None:
     """Work done once in Rasa's main process, shared copy-on-write by its forked workers."""
     import jieba
@@ -134,3 +204,4 @@ def apply() -> None:
     action.RemoteAction._validate_action_result = validate_action_result
     models.RasaModel.load = classmethod(load_for_inference)
     endpoints.EndpointConfig.session = shared_session
+    events.Event.resolve_by_type = staticmethod(resolve_by_type)

@@ -80,3 +80,111 @@ def test_the_channel_prepares_the_main_process_for_forking():
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_event_classes_resolve_as_rasa_resolves_them():
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert {"user", "action", "slot", "session_started", "active_loop"} <= names
+    for name in names:
+        assert rasa_speedups.resolve_by_type(name) is rasa_speedups._STOCK_RESOLVE(name), name
+    assert rasa_speedups.resolve_by_type("topic") is None
+    assert rasa_speedups.resolve_by_type("no-such-event", default=Event) is Event
+    with pytest.raises(ValueError, match="Unknown event name 'no-such-event'"):
+        rasa_speedups.resolve_by_type("no-such-event")
+
+
+def test_reading_a_tracker_walks_the_event_classes_no_more(monkeypatch):
+    """py-spy: 5% of a worker's CPU in walking Event's subclasses once for every event read."""
+    from rasa.shared.core import events
+    from rasa.shared.utils import common
+
+    import bot.channels  # noqa: F401 - the patches as Rasa has them at start-up
+
+    serialised = [
+        events.ActionExecuted("action_listen").as_dict(),
+        events.UserUttered("老板拖欠工资怎么办", {"name": "faq", "confidence": 0.9}).as_dict(),
+        events.SlotSet("months", 4).as_dict(),
+    ] * 20
+    events.deserialise_events(serialised)  # the table is built here
+    walks = []
+    real = common.all_subclasses
+    monkeypatch.setattr(common, "all_subclasses", lambda cls: walks.append(cls) or real(cls))
+    back = events.deserialise_events(serialised)
+    assert [type(event) for event in back[:3]] == [events.ActionExecuted, events.UserUttered, events.SlotSet]
+    assert walks == []
+
+
+def test_a_new_event_class_is_found():
+    from rasa.shared.core.events import Event, SlotSet
+
+    rasa_speedups.resolve_by_type("slot")  # the table exists
+
+    class LateEvent(SlotSet):
+        type_name = "late_event_for_the_test"
+
+    assert rasa_speedups.resolve_by_type("late_event_for_the_test") is LateEvent
+    assert issubclass(LateEvent, Event)
+
+
+def _replies() -> list:
+    """Replies of every event type our actions send, and broken ones of each kind."""
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActiveLoop,
+        AllSlotsReset,
+        FollowupAction,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUttered,
+    )
+
+    good_events = [
+        SlotSet("months", 4).as_dict(),
+        SlotSet("requested_slot", None).as_dict(),
+        ActiveLoop("transport_form").as_dict(),
+        ActiveLoop(None).as_dict(),
+        FollowupAction("action_listen").as_dict(),
+        AllSlotsReset().as_dict(),
+        Restarted().as_dict(),
+        SessionStarted().as_dict(),
+        ActionExecuted("utter_greet").as_dict(),
+        UserUttered("你好", {"name": "greet", "confidence": 0.9}).as_dict(),
+        {"event": "bot", "text": "好的", "data": {"buttons": [{"title": "是", "payload": "/affirm"}]}},
+    ]
+    good = [{"events": [event], "responses": [{"text": "好"}]} for event in good_events]
+    good.append({"events": good_events, "responses": []})
+    good.append({"events": [], "responses": [{"text": "好", "buttons": []}]})
+    bad = [
+        {"events": [{"event": "no_such_event"}]},
+        {"events": [{"event": "slot", "name": 5, "value": 1}]},
+        {"events": [{"event": "slot", "name": "months", "value": 1, "timestamp": "today"}]},
+        {"events": [{"event": 3}]},
+        {"events": ["slot"]},
+        {"events": [SlotSet("months", 4).as_dict(), {"event": "active_loop", "metadata": "x"}]},
+        {"events": [{"event": "user", "text": 5}]},
+        "not an object",
+        *BAD,
+    ]
+    return [(reply, True) for reply in good] + [(reply, False) for reply in bad]
+
+
+@pytest.mark.parametrize(("reply", "expected"), _replies())
+def test_the_split_validation_gives_rasa_verdict(reply, expected):
+    stock = jsonschema.validators.validator_for(RemoteAction.action_response_format_spec())(
+        RemoteAction.action_response_format_spec()
+    )
+    assert stock.is_valid(reply) is expected  # the corpus is right about Rasa's schema
+    assert rasa_speedups._valid_by_event(reply) is expected
+    if not expected:
+        with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server response"):
+            rasa_speedups.validate_action_result(None, reply)
+
+
+def test_a_valid_reply_is_not_checked_against_every_event_type(monkeypatch):
+    """py-spy (#15): 6% of a worker's CPU in jsonschema trying all event types' branches per event."""
+    monkeypatch.setattr(rasa_speedups, "_validator", lambda: pytest.fail("the full validator was used"))
+    assert rasa_speedups.validate_action_result(None, GOOD) is True
