@@ -62,6 +62,18 @@ def watch_workers(expected: int, pause: float = WATCH_SECONDS, grace: float = ST
         time.sleep(pause)
 
 
+# TensorFlow's lite converter imports JAX if it is installed (TensorFlow 2.12 depends on it) for a
+# conversion Rasa never does: 31 MB of shared-library pages in Rasa's main process alone (smaps, #15)
+UNUSED_MODULES = ("jax", "jaxlib")
+
+
+def skip_unused_imports() -> None:
+    """Make `import jax` fail in this process, as if it were not installed: TensorFlow then goes on
+    without it (tensorflow/lite/python/util.py catches the ImportError)."""
+    for name in UNUSED_MODULES:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
 def arguments(argv: list[str], token: str | None) -> list[str]:
     """Rasa's own command line, with the token added when there is one."""
     return ["rasa", *argv, *(["--auth-token", token] if token else [])]
@@ -74,6 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     if workers > 1:
         threading.Thread(target=watch_workers, args=(workers,), daemon=True, name="watch-workers").start()
     sys.argv = arguments(sys.argv[1:] if argv is None else argv, token)
+    skip_unused_imports()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
