@@ -28,10 +28,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## create .venv and install every dependency
 
 generate: install ## render jieba dictionary and FAQ responses from policy_kb
-	@$(PY) -m bot.build
+	@$(PY) -m bot.tools.build
 
 train: install ## train the model unless data and config are unchanged (renders policy_kb first)
-	@$(PY) -m bot.train
+	@$(PY) -m bot.tools.train
 
 run: train ## start the action server, Rasa and the gateway; print the chat page URL
 	@scripts/run.sh
@@ -40,7 +40,7 @@ browser: ## Debian's Chromium and CJK fonts for the page tests (installed when m
 	@scripts/ensure_chromium.sh
 
 servers: install ## Debian's redis-server, nginx and postgresql for the multi-machine tests (installed when missing)
-	@$(PY) -m bot.cluster ensure
+	@$(PY) -m bot.tools.cluster ensure
 
 test: train browser servers ## set up, then run the whole test suite
 	@$(PY) -m pytest
@@ -49,10 +49,10 @@ validate: generate ## rasa data validate
 	@$(PY) -m pytest -q tests/rasa/test_stories.py::test_rasa_data_validate
 
 eval: generate ## train on the training data only and score the held-out test set
-	@$(PY) -m bot.evaluate
+	@$(PY) -m bot.tools.evaluate
 
 bench: train ## latency, throughput, memory, cold start, training time -> reports/bench.md
-	@$(PY) -m bot.bench
+	@$(PY) -m bot.tools.bench
 
 lint: install ## ruff and yamllint
 	@$(VENV)/bin/ruff check .

@@ -1,7 +1,7 @@
 """One spec per calculator: its slots, questions, limits, buttons, how a message is read and how the
 case is computed. Everything else is derived from these three specs:
 
-- the domain's slots, forms and actions (`bot/build.py` writes bot/domain/generated_calculators.yml);
+- the domain's slots, forms and actions (`bot/tools/build.py` writes bot/domain/generated_calculators.yml);
 - the form rules (start, finish, leave, questions asked in the middle: nlu_data/rules/generated_calculators.yml);
 - the validation, ask and result actions of actions/forms.py, and the routing of actions/dialogue.py.
 
@@ -376,7 +376,7 @@ def for_topic(key: str | None) -> Calculator | None:
 
 @dataclass
 class Rules:
-    """The Rasa rules of the calculators, generated from the specs (see bot/build.py)."""
+    """The Rasa rules of the calculators, generated from the specs (see bot/tools/build.py)."""
 
     # intents answered in the middle of a form, then the form asks again
     interruptions: dict[str, str] = field(

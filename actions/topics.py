@@ -5,70 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from policy_kb import kb as policy
-
-# The main topics of the greeting menu, in the order a worker needs them most.
-MENU = [
-    "unpaid_wages",
-    "transport_subsidy",
-    "job_info_channels",
-    "job_scam",
-    "organiser_subsidy",
-    "hotline_12333",
-]
-
-# A worker's own case maps to the FAQ topic that explains the rule.
-INTENT_TOPICS = {
-    "check_transport_subsidy": "transport_subsidy",
-    "check_organiser_subsidy": "organiser_subsidy",
-    "check_arbitration_deadline": "arbitration_deadline",
-}
-
-
-# An overview answer: one line per measure, and a button into each
-OVERVIEWS = {
-    "overview_worker": [
-        "transport_subsidy",
-        "vocational_training_subsidy",
-        "public_service_post",
-        "startup_subsidy",
-        "startup_loan",
-        "yulu_plan",
-    ],
-    "overview_organiser": ["organiser_subsidy"],
-    "overview_employer": ["employer_subsidy", "poverty_workshop", "vocational_training_subsidy"],
-}
-
-# answers that lead to each other (a button under each)
-RELATED = {
-    "organiser_subsidy": ["organiser_reward"],
-    "organiser_reward": ["organiser_subsidy"],
-    "public_welfare_post": ["public_service_post"],
-    "zero_employment_household": ["public_welfare_post"],
-    "employer_subsidy": ["employer_insurance_subsidy"],
-    "employer_insurance_subsidy": ["employer_subsidy"],
-    "vocational_training_subsidy": ["free_training"],
-    "free_training": ["vocational_training_subsidy"],
-}
-
-# FAQ topics with a calculator: the button that starts it
-CALCULATORS = {
-    "transport_subsidy": ("帮我算算能补多少", "/check_transport_subsidy"),
-    "organiser_subsidy": ("帮我算算组织输出补贴", "/check_organiser_subsidy"),
-    "arbitration_deadline": ("帮我算最晚哪天申请", "/check_arbitration_deadline"),
-    "unpaid_wages": ("帮我算仲裁期限", "/check_arbitration_deadline"),
-}
+from policy_kb.navigation import (  # noqa: F401 - the actions' names for the navigation data
+    CALCULATORS,
+    INTENT_TOPICS,
+    MENU,
+    OVERVIEWS,
+    RELATED,
+    faq_ranking,
+    menu_buttons,
+    selected_faq,
+    topic_button,
+)
 
 
 def message_text(parse_data: dict[str, Any]) -> str:
     """The worker's words for reading facts: the whole story when the channel sent Rasa only the
-    story's question (bot/splitting.py), else the text."""
+    story's question (bot/plugins/splitting.py), else the text."""
     story = (parse_data.get("metadata") or {}).get("story")
     return story if isinstance(story, str) and story else (parse_data.get("text") or "")
-
-
-def topic_button(key: str) -> dict[str, str]:
-    """A quick-reply chip that asks for one FAQ answer, whatever the NLU would make of its title."""
-    return {"title": policy.get().answers[key].title, "payload": f'/faq{{"topic":"{key}"}}'}
 
 
 def browsing(parse_data: dict[str, Any]) -> bool:
@@ -98,17 +52,16 @@ UNSURE_LINE = "如果问的不是这个，点下面的："
 def runners_up(parse_data: dict[str, Any], answered: str, limit: int = 2) -> list[str]:
     """When the model was unsure of the FAQ key (on our held-out set, 20 of the 32 answers below 0.3 were
     wrong): the next keys it considered, so that a wrong guess costs the worker one tap."""
-    ranking = (parse_data.get("response_selector") or {}).get("faq", {}).get("ranking") or []
-    if not ranking or float(ranking[0].get("confidence") or 0) >= UNSURE:
+    ranking = faq_ranking(parse_data)
+    if not ranking or ranking[0][1] >= UNSURE:
         return []
     answers = policy.get().answers
-    top = (ranking[0].get("intent_response_key") or "").removeprefix("faq/")
+    top = ranking[0][0]
     if top != answered:
         return []  # answered from a button or an intent, not from the selector's guess
     keys = []
-    for choice in ranking[1:]:
-        key = (choice.get("intent_response_key") or "").removeprefix("faq/")
-        if float(choice.get("confidence") or 0) < RUNNER_UP or key == top or key not in answers:
+    for key, confidence in ranking[1:]:
+        if confidence < RUNNER_UP or key == top or key not in answers:
             continue
         if answers[key].kind == "faq" and key not in keys:
             keys.append(key)
@@ -133,10 +86,6 @@ def answer_buttons(key: str, details: bool = True, related: bool = True) -> list
     return buttons
 
 
-def menu_buttons() -> list[dict[str, str]]:
-    return [topic_button(key) for key in MENU]
-
-
 def faq_key(parse_data: dict[str, Any]) -> str | None:
     """The FAQ key of a parsed message: a button's `topic` entity, else the ResponseSelector's pick."""
     answers = policy.get().answers
@@ -146,8 +95,7 @@ def faq_key(parse_data: dict[str, Any]) -> str | None:
     intent = (parse_data.get("intent") or {}).get("name")
     if intent in INTENT_TOPICS:
         return INTENT_TOPICS[intent]
-    selected = (parse_data.get("response_selector") or {}).get("faq", {}).get("response", {})
-    key = (selected.get("intent_response_key") or "").removeprefix("faq/")
+    key = (selected_faq(parse_data) or "").removeprefix("faq/")
     return key if key in answers else None
 
 
@@ -155,13 +103,12 @@ def closest_topics(parse_data: dict[str, Any], limit: int = 3) -> list[str]:
     """The FAQ keys a low-confidence message most likely meant, best first."""
     answers = policy.get().answers
     ranked: list[tuple[float, str]] = []
-    faq_ranking = (parse_data.get("response_selector") or {}).get("faq", {}).get("ranking") or []
+    ranking = faq_ranking(parse_data)
     for intent in parse_data.get("intent_ranking") or []:
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0)
         if name == "faq":
-            for choice in faq_ranking[:limit]:
-                key = (choice.get("intent_response_key") or "").removeprefix("faq/")
-                ranked.append((confidence * float(choice.get("confidence") or 0), key))
+            for key, chosen in ranking[:limit]:
+                ranked.append((confidence * chosen, key))
         elif name in INTENT_TOPICS:
             ranked.append((confidence, INTENT_TOPICS[name]))
     keys: list[str] = []

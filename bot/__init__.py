@@ -4,7 +4,7 @@
 def create_app(test_config=None):
     """For `flask --app bot …` (e.g. `flask --app bot admin create-user NAME`): the gateway app.
 
-    Imported lazily so that Rasa, which loads bot.channels, does not import Flask for nothing.
+    Imported lazily so that Rasa, which loads bot.plugins.channels, does not import Flask for nothing.
     """
     from bot.gateway import create_app as create_gateway
 

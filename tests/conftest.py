@@ -21,7 +21,7 @@ def kb():
 @pytest.fixture(scope="session")
 def model():
     """The trained model for the current data: reused when its fingerprint exists, trained once if not."""
-    from bot.train import ensure_model
+    from bot.tools.train import ensure_model
 
     return ensure_model(quiet=True)
 
@@ -29,7 +29,7 @@ def model():
 @pytest.fixture(scope="session")
 def stack(model, tmp_path_factory):
     """The real action server and Rasa server on free loopback ports, with a fresh SQLite tracker."""
-    from bot import stack as services
+    from bot.tools import stack as services
 
     folder = tmp_path_factory.mktemp("stack")
     running = services.start(model, tracker_db=folder / "tracker.db", log_dir=folder)

@@ -58,7 +58,8 @@ def _security_headers(response):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from bot.gateway import admin, api, chat, wechat
+    from bot.gateway import admin, api, chat
+    from bot.gateway.wechat import views as wechat
 
     app.register_blueprint(chat.bp)
     app.register_blueprint(api.bp)

@@ -16,11 +16,11 @@ import unicodedata
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from actions import topics  # the one definition of the greeting menu
-from bot import graphemes
 from bot.gateway import ratelimit, transcripts, turns
 from bot.gateway.rasa_client import RasaClient
+from bot.plugins import graphemes
 from policy_kb import kb as policy
+from policy_kb import navigation as topics  # the greeting menu, as data
 
 bp = Blueprint("api", __name__)
 

@@ -15,10 +15,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError
 
-WEBHOOK = "/webhooks/rest/webhook"
-# same header names as bot/channels.py (importing it would load all of Rasa into the gateway)
-TURN_INFO_REQUEST = "X-Want-Turn-Info"
-TURN_INFO_HEADER = "X-Turn-Info"
+from bot.protocol import TURN_INFO_HEADER, TURN_INFO_REQUEST, WEBHOOK
 
 CONNECT_TIMEOUT = 1.0  # loopback: a connection that takes longer will not come
 RETRIES = 2

@@ -19,7 +19,7 @@ RASA_TOKEN_FILE = "rasa_token"  # Rasa's --auth-token: the stack starts Rasa wit
 DEFAULTS: dict = {
     "RASA_URL": "http://127.0.0.1:5005",
     "ACTIONS_URL": "http://127.0.0.1:5055",
-    "RASA_TOKEN": None,  # unset: the instance folder's rasa_token, the one bot/stack.py gives Rasa
+    "RASA_TOKEN": None,  # unset: the instance folder's rasa_token, the one bot/tools/stack.py gives Rasa
     "TRANSCRIPTS_DB": str(paths.VAR / "transcripts.db"),
     # turns the database refused, until it takes writes again; unset: next to TRANSCRIPTS_DB
     "TRANSCRIPTS_SPOOL": None,

@@ -9,7 +9,7 @@ import pytest
 
 from actions import dialogue, intake
 from actions.calculators import CALCULATORS
-from bot import build
+from bot.tools import build
 
 TODAY = dt.date(2026, 12, 1)
 

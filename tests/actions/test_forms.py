@@ -11,7 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import forms
-from bot import build
+from bot.tools import build
 
 DOMAIN = build.calculator_domain()
 SLOTS = {name: None for name in DOMAIN["slots"]} | {"requested_slot": None}

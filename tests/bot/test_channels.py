@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels import MAX_CHARS, classify, split_questions
+from bot.plugins.channels import MAX_CHARS, classify, split_questions
 
 
 @pytest.mark.parametrize(

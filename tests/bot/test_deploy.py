@@ -1,4 +1,4 @@
-"""Issue #13, item 3: the systemd units for a county server start what bot/stack.py starts, restart a
+"""Issue #13, item 3: the systemd units for a county server start what bot/tools/stack.py starts, restart a
 failed service alone, end its whole process tree, and keep the secrets off the command line."""
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import paths, rasa_run
-from bot import stack as services
+from bot import paths
 from bot.gateway import settings
+from bot.tools import rasa_run
+from bot.tools import stack as services
 
 UNITS = paths.REPO / "deploy" / "systemd"
 SERVICES = {
@@ -31,7 +32,7 @@ def unit(name: str) -> configparser.ConfigParser:
 
 @pytest.fixture(scope="module")
 def commands() -> dict[str, list[str]]:
-    """What bot/stack.py runs, on the ports the units use."""
+    """What bot/tools/stack.py runs, on the ports the units use."""
     stack = services.Stack(rasa_port=5005, actions_port=5055, gateway_port=8000)
     return services.commands(stack, Path("/opt/huize/models"))
 
@@ -55,8 +56,8 @@ def test_each_unit_runs_what_the_stack_runs_on_loopback(name, commands):
     assert same(command) == same(commands[name])  # programs from .venv/bin, files of the checkout
     assert "0.0.0.0" not in " ".join(command)
     if name == "rasa":
-        assert command[1:4] == ["-m", "bot.rasa_run", "run"] and "--enable-api" in command
-        assert "--auth-token" not in command  # bot/rasa_run.py takes it from the environment file
+        assert command[1:4] == ["-m", "bot.tools.rasa_run", "run"] and "--enable-api" in command
+        assert "--auth-token" not in command  # bot/tools/rasa_run.py takes it from the environment file
 
 
 def test_the_rasa_unit_sets_what_the_stack_sets_for_rasa():

@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-from bot import cluster, paths
+from bot import paths
+from bot.tools import cluster
 
 DEPLOY = paths.REPO / "deploy"
 
@@ -56,7 +57,7 @@ def test_the_rasa_drop_in_runs_the_cluster_endpoints_on_the_lan_address():
     assert starts[0] == "ExecStart="  # clears the embedded command first
     command = starts[1]
     assert "--endpoints ${HUIZE_ENDPOINTS}" in command and "--interface ${LISTEN_ADDRESS}" in command
-    assert "-m bot.rasa_run" in command  # the token from the environment, workers tied to it
+    assert "-m bot.tools.rasa_run" in command  # the token from the environment, workers tied to it
 
 
 def test_nginx_accepts_the_rendered_balancer(tmp_path):

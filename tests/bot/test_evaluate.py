@@ -1,12 +1,12 @@
-"""The NLU evaluation's own logic (bot/evaluate.py, bot/baselines/): fast, no model is trained."""
+"""The NLU evaluation's own logic (bot/tools/evaluate.py, bot/tools/baselines/): fast, no model is trained."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot import evaluate
-from bot.baselines.tfidf_knn import REFUSAL, TfidfNearestNeighbour, choose_threshold
-from bot.evaluate import FALLBACK, label_of, load_heldout, load_training, score
+from bot.tools import evaluate
+from bot.tools.baselines.tfidf_knn import REFUSAL, TfidfNearestNeighbour, choose_threshold
+from bot.tools.evaluate import FALLBACK, label_of, load_heldout, load_training, score
 
 PAIRS = [
     ("老板跑了工资没发", "faq/unpaid_wages"),

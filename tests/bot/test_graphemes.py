@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot import graphemes
+from bot.plugins import graphemes
 
 FAMILY = "👨\u200d👩\u200d👧"  # five code points, one picture
 FLAG = "🇨🇳"  # two regional indicators

@@ -6,7 +6,7 @@ import difflib
 import re
 import unicodedata
 
-from bot.evaluate import load_heldout, load_training
+from bot.tools.evaluate import load_heldout, load_training
 
 NEAR = 0.85
 

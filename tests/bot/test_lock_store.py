@@ -10,7 +10,7 @@ from rasa.core.lock_store import LockStore
 from rasa.core.utils import number_of_sanic_workers
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.lock_store import SQLiteLockStore
+from bot.plugins.lock_store import SQLiteLockStore
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def db(tmp_path):
 
 
 def endpoint(db: str) -> EndpointConfig:
-    return EndpointConfig(type="bot.lock_store.SQLiteLockStore", db=db)
+    return EndpointConfig(type="bot.plugins.lock_store.SQLiteLockStore", db=db)
 
 
 def test_rasa_builds_it_from_endpoints_and_allows_several_workers(db, monkeypatch):
@@ -85,7 +85,7 @@ def test_workers_issuing_tickets_at_once_never_get_the_same_number(db):
 
 def test_a_missing_path_is_refused():
     with pytest.raises(ValueError, match="db"):
-        SQLiteLockStore(EndpointConfig(type="bot.lock_store.SQLiteLockStore"))
+        SQLiteLockStore(EndpointConfig(type="bot.plugins.lock_store.SQLiteLockStore"))
 
 
 def _open(db: str, queue: multiprocessing.Queue, barrier) -> None:

@@ -1,4 +1,4 @@
-"""bot.rasa_run keeps JAX out of the Rasa processes: TensorFlow imports it only for a conversion Rasa
+"""bot.tools.rasa_run keeps JAX out of the Rasa processes: TensorFlow imports it only for a conversion Rasa
 never makes, and its libraries cost 31 MB of resident pages in Rasa's main process (#15)."""
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ print(sys.modules.get("jaxlib") is not None, util._xla_computation is None)
 
 
 def probe(skip: bool) -> str:
-    code = PROBE.format(skip="import bot.rasa_run; bot.rasa_run.skip_unused_imports()" if skip else "")
+    code = PROBE.format(
+        skip="import bot.tools.rasa_run; bot.tools.rasa_run.skip_unused_imports()" if skip else ""
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout.split()

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-from bot import rasa_speedups
+from bot.plugins import rasa_speedups
 
 GOOD = {"events": [{"event": "slot", "name": "ticket", "value": 680}], "responses": [{"text": "好"}]}
 BAD = [{"events": "not a list"}, {"responses": ["not an object"]}, {"events": [{"no_event_key": 1}]}]
@@ -27,7 +27,7 @@ def test_invalid_results_fail_like_rasa(result):
 
 
 def test_applied_when_the_channel_loads():
-    import bot.channels  # noqa: F401 - importing the channel applies the patch, as Rasa does at start-up
+    import bot.plugins.channels  # noqa: F401 - importing the channel applies the patch, as Rasa does at start-up
 
     assert RemoteAction._validate_action_result is rasa_speedups.validate_action_result
 
@@ -71,7 +71,7 @@ def test_the_channel_prepares_the_main_process_for_forking():
 
     import jieba
 
-    from bot.channels import WorkerRestInput
+    from bot.plugins.channels import WorkerRestInput
 
     try:
         channel = WorkerRestInput.from_credentials(None)
@@ -101,7 +101,7 @@ def test_reading_a_tracker_walks_the_event_classes_no_more(monkeypatch):
     from rasa.shared.core import events
     from rasa.shared.utils import common
 
-    import bot.channels  # noqa: F401 - the patches as Rasa has them at start-up
+    import bot.plugins.channels  # noqa: F401 - the patches as Rasa has them at start-up
 
     serialised = [
         events.ActionExecuted("action_listen").as_dict(),

@@ -1,4 +1,4 @@
-"""bot.lock_store.RedisTicketLockStore against a real redis-server, with several processes standing in for
+"""bot.plugins.lock_store.RedisTicketLockStore against a real redis-server, with several processes standing in for
 Rasa replicas on several machines (each its own store and connection), racing for the same conversation.
 
 Rasa's own RedisLockStore is raced the same way to show why the subclass exists: it issues a ticket by
@@ -18,8 +18,9 @@ import redis
 from rasa.core.lock_store import LockError, LockStore, RedisLockStore
 from rasa.utils.endpoints import read_endpoint_config
 
-from bot import cluster, paths
-from bot.lock_store import RedisTicketLockStore
+from bot import paths
+from bot.plugins.lock_store import RedisTicketLockStore
+from bot.tools import cluster
 
 PROCESSES = 4
 

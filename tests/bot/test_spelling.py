@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.spelling import normalise, repair
+from bot.plugins.spelling import normalise, repair
 
 MISSPELT = [
     ("众裁要好久", "仲裁要好久"),

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from bot import splitting
-from bot.splitting import Turn, parts_of, plan
+from bot.plugins import splitting
+from bot.plugins.splitting import Turn, parts_of, plan
 
 # a stub NLU: the first matching keyword decides the label, with a confidence
 RULES = [
@@ -125,7 +125,7 @@ def test_a_calculators_case_and_its_rule_question_stay_one_turn():
     ],
 )
 def test_spoken_fillers_and_stammered_repeats_are_dropped(text, clean):
-    from bot import spelling
+    from bot.plugins import spelling
 
     assert spelling.fluent(text) == clean
 

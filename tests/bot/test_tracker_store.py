@@ -13,8 +13,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import paths
-from bot.channels import just_saved
-from bot.tracker_store import SQLiteTrackerStore
+from bot.plugins.channels import just_saved
+from bot.plugins.tracker_store import SQLiteTrackerStore
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def domain():
 @pytest.fixture
 def store(domain, tmp_path):
     config = EndpointConfig(
-        type="bot.tracker_store.SQLiteTrackerStore", dialect="sqlite", db=str(tmp_path / "t.db")
+        type="bot.plugins.tracker_store.SQLiteTrackerStore", dialect="sqlite", db=str(tmp_path / "t.db")
     )
     return TrackerStore.create(config, domain)
 

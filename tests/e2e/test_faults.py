@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot import stack as services
 from bot.gateway import transcripts
+from bot.tools import stack as services
 from tests.gateway.faults import write_lock_held
 
 pytestmark = pytest.mark.e2e

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.stack import process_tree
+from bot.tools.stack import process_tree
 from tests.e2e.questions import QUESTIONS
 
 pytestmark = pytest.mark.e2e
@@ -159,7 +159,7 @@ def test_turn_info_of_a_form_turn_names_this_turns_actions(stack):
 
 
 def test_rasa_runs_its_workers_sharing_the_sqlite_lock_store(stack):
-    from bot.stack import rasa_workers
+    from bot.tools.stack import rasa_workers
 
     workers = rasa_workers()
     # Sanic's main process and its workers (Rasa refuses more than one with an in-memory lock store)

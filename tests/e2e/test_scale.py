@@ -1,4 +1,4 @@
-"""The multi-machine configuration for real, on this machine (bot/cluster.py): redis-server, PostgreSQL
+"""The multi-machine configuration for real, on this machine (bot/tools/cluster.py): redis-server, PostgreSQL
 (initdb as an unprivileged user), nginx in front of two Rasa replicas and two action servers, and the
 gateway pointing at nginx. Skipped, with the reason, only where those servers cannot be installed.
 """
@@ -13,7 +13,7 @@ import uuid
 import pytest
 import requests
 
-from bot import cluster as multi
+from bot.tools import cluster as multi
 
 pytestmark = pytest.mark.e2e
 
@@ -119,7 +119,7 @@ def test_the_gateway_answers_through_the_balancer(cluster, kb):
 def test_postgres_has_the_index_of_the_session_lookup(cluster):
     import psycopg2
 
-    from bot.tracker_store import SESSION_INDEX
+    from bot.plugins.tracker_store import SESSION_INDEX
 
     with (
         psycopg2.connect(

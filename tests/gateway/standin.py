@@ -1,6 +1,6 @@
 """A stand-in for Rasa's REST channel (and the action server's /health) on 127.0.0.1.
 
-It speaks the contract of bot/channels.py: JSON replies, and the X-Turn-Info header when asked with
+It speaks the contract of bot/plugins/channels.py: JSON replies, and the X-Turn-Info header when asked with
 X-Want-Turn-Info. It answers a few messages from policy_kb as the real bot would, after `delay` seconds,
 so the gateway's own behaviour (time budget, storage, WeChat formatting) can be tested without a model.
 The real Rasa and action server are tested through the gateway in tests/e2e/test_gateway.py.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.gateway import messages
-from bot.gateway.wechat_text import Answer, as_answer, asks_for_more, chosen_payload, parts, size
+from bot.gateway.wechat.text import Answer, as_answer, asks_for_more, chosen_payload, parts, size
 
 
 def test_buttons_of_all_replies_are_numbered_in_order():

@@ -137,8 +137,9 @@ UNIT_WORDS = {
     "times": r"\s*次",
     "age": r"\s*周?岁",
 }
-# where facts may be written: the knowledge base itself, tests and training data (which quote workers)
-FACT_HOMES = ("policy_kb/", "tests/", "nlu_data/")
+# where facts may be written: the knowledge base itself, tests, training data and the held-out set
+# (which quote workers)
+FACT_HOMES = ("policy_kb/", "tests/", "nlu_data/", "bot/tools/data/")
 SCANNED = (".py", ".html", ".js", ".yml", ".yaml", ".sh", ".toml", ".cfg", ".txt")
 
 

@@ -1,4 +1,4 @@
-"""The fast model loader (bot.rasa_speedups) predicts exactly what Rasa's own loader predicts.
+"""The fast model loader (bot.plugins.rasa_speedups) predicts exactly what Rasa's own loader predicts.
 
 Both loaders load the trained model in this process; DIET's intents and the ResponseSelector's FAQ
 keys must agree on the same inputs (the dialogue has no TensorFlow model since TEDPolicy went, #15). A weight left unrestored would give
@@ -12,7 +12,7 @@ import asyncio
 import pytest
 from rasa.utils.tensorflow import models
 
-from bot import rasa_speedups
+from bot.plugins import rasa_speedups
 from tests.e2e.questions import QUESTIONS
 
 pytestmark = pytest.mark.slow
@@ -78,7 +78,7 @@ def test_fast_loader_predicts_what_the_stock_loader_predicts(model):
 
 
 def test_applied_when_the_channel_loads():
-    import bot.channels  # noqa: F401 - as Rasa does at start-up
+    import bot.plugins.channels  # noqa: F401 - as Rasa does at start-up
 
     assert models.RasaModel.load.__func__ is rasa_speedups.load_for_inference
 

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, replace
 
 from flask import current_app
 
-from bot import graphemes
 from bot.gateway.admin import clock, search
+from bot.plugins import graphemes
 
 # a turn where the bot could not help: the NLU fell back, or the fallback action offered topics
 FALLBACK_SQL = "(coalesce(m.intent, '') = 'nlu_fallback' OR instr(coalesce(m.actions, ''), '\"action_suggest_topics\"') > 0)"

@@ -16,9 +16,9 @@ import json
 import re
 from functools import lru_cache
 
-from actions import topics
 from bot.gateway.admin.catalog import FAQ_PREFIX
 from policy_kb import kb as policy
+from policy_kb import navigation as topics
 
 # intents whose name is not an answer's title
 INTENTS = {

@@ -10,9 +10,9 @@ import re
 
 import sqlite_utils
 
-from bot import graphemes
 from bot.gateway import pii, transcripts
 from bot.gateway.admin import audit, clock
+from bot.plugins import graphemes
 
 TAG = re.compile(r"^[\w\-·]{1,20}$")  # \w includes Chinese; no spaces or commas
 MAX_NOTE = 2000

@@ -1,10 +1,10 @@
 """The REST channel users talk to, at /webhooks/rest/webhook, with what phones actually send.
 
 Rasa's own RestInput is kept as it is (same URL, same JSON); this subclass adds:
-- spelling repair of domain terms (bot/spelling.py): Rasa reads the repaired text, the original is kept
+- spelling repair of domain terms (bot/plugins/spelling.py): Rasa reads the repaired text, the original is kept
   in the metadata;
 - a message that asks several questions, numbered ("1.拖欠工资怎么办？2.车票能补多少？") or not ("…去哪告
-  还有就是我还能领交通补助不", bot/splitting.py), is split and each question answered in turn, under a
+  还有就是我还能领交通补助不", bot/plugins/splitting.py), is split and each question answered in turn, under a
   short heading; a long story is classified by its question, the story kept for the calculators;
 - empty, punctuation-only or emoji-only input becomes the `bad_input` intent, and input longer than
   MAX_CHARS becomes `bad_input` with problem=too_long; the original text is kept in the metadata so
@@ -28,8 +28,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import graphemes, rasa_speedups, spelling, splitting
+from bot import protocol
+from bot.plugins import graphemes, rasa_speedups, spelling, splitting
 from policy_kb import kb as policy
+from policy_kb import navigation
 
 rasa_speedups.apply()  # Rasa imports this module at start-up (credentials.yml names the channel)
 
@@ -49,10 +51,8 @@ _LEADING_NUMBER = re.compile(r"^\s*(?:[（(]?[1-9１-９][)）.．、:：]|[①�
 _QUESTION_END = re.compile(r"(?<=[？?])")
 
 
-# The gateway asks for what the NLU understood and which actions ran (for the transcripts) with the
-# request header; the answer comes back in a response header, so plain REST clients see no change.
-TURN_INFO_REQUEST = "X-Want-Turn-Info"
-TURN_INFO_HEADER = "X-Turn-Info"
+# the gateway's request for the turn's summary, and the summary's header (bot/protocol.py)
+TURN_INFO_REQUEST, TURN_INFO_HEADER = protocol.TURN_INFO_REQUEST, protocol.TURN_INFO_HEADER
 
 
 async def turn_info(agent: Any, sender: str, failed: bool) -> dict:
@@ -67,11 +67,10 @@ async def turn_info(agent: Any, sender: str, failed: bool) -> dict:
         return info
     parse = tracker.latest_message.parse_data if tracker.latest_message else {}
     intent = parse.get("intent") or {}
-    selector = (parse.get("response_selector") or {}).get("faq", {}).get("response", {})
     info.update(
         intent=intent.get("name"),
         confidence=intent.get("confidence"),
-        faq_key=selector.get("intent_response_key") if intent.get("name") == "faq" else None,
+        faq_key=navigation.selected_faq(parse) if intent.get("name") == "faq" else None,
     )
     for event in reversed(tracker.events):
         if event.type_name == "user":
@@ -82,7 +81,7 @@ async def turn_info(agent: Any, sender: str, failed: bool) -> dict:
 
 
 def just_saved(agent: Any, sender: str) -> Any:
-    """The tracker this turn has just saved, when the tracker store keeps it (bot.tracker_store):
+    """The tracker this turn has just saved, when the tracker store keeps it (bot.plugins.tracker_store):
     it spares a second read of the whole conversation from the database."""
     store = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)  # inside Rasa's fail-safe
     recent = getattr(store, "just_saved", None)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 
-from bot.gateway import transcripts, wechat_state
-from bot.gateway.wechat_adapter import Forbidden, Rejected, WeChatAdapter
-from bot.gateway.wechat_flow import WeChatService
+from bot.gateway import transcripts
+from bot.gateway.wechat import state as wechat_state
+from bot.gateway.wechat.adapter import Forbidden, Rejected, WeChatAdapter
+from bot.gateway.wechat.flow import WeChatService
 
 bp = Blueprint("wechat", __name__)
 

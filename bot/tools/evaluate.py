@@ -1,11 +1,11 @@
-"""Score the NLU on the held-out test set (tests/data/nlu_heldout.yml), never used for training.
+"""Score the NLU on the held-out test set (bot/tools/data/nlu_heldout.yml), never used for training.
 
-`python -m bot.evaluate [--model PATH] [--config PATH] [--skip-baselines]` compares, on the same held-out
+`python -m bot.tools.evaluate [--model PATH] [--config PATH] [--skip-baselines]` compares, on the same held-out
 messages and the same training data (nlu_data/nlu/*.yml):
 
 1. our pipeline (bot/config.yml), trained NLU-only unless `--model` gives an existing model;
-2. baseline 1: Rasa's default pipeline for whitespace languages (bot/baselines/config_whitespace.yml);
-3. baseline 2: a TF-IDF character n-gram 1-NN matcher (bot/baselines/tfidf_knn.py).
+2. baseline 1: Rasa's default pipeline for whitespace languages (bot/tools/baselines/config_whitespace.yml);
+3. baseline 2: a TF-IDF character n-gram 1-NN matcher (bot/tools/baselines/tfidf_knn.py).
 
 For each: intent accuracy (an FAQ message counts as right only when the FAQ key is right too; a label is
 'faq/<key>' or the intent), the same on the held-out messages that are not in the training data verbatim,
@@ -29,9 +29,11 @@ from pathlib import Path
 
 import yaml
 
-from bot import build, paths
+from bot import paths
+from bot.tools import build
+from policy_kb import navigation
 
-HELDOUT = paths.REPO / "tests" / "data" / "nlu_heldout.yml"
+HELDOUT = paths.BOT / "tools" / "data" / "nlu_heldout.yml"
 TRAINING = paths.NLU_DATA / "nlu"
 REPORTS = paths.REPO / "reports"
 BASELINE_CONFIG = paths.BOT / "baselines" / "config_whitespace.yml"
@@ -87,11 +89,7 @@ def label_of(parse: dict) -> str:
     """The label a parse result amounts to: 'faq/<key>' for FAQ, else the intent name."""
     intent = (parse.get("intent") or {}).get("name") or FALLBACK
     if intent == "faq":
-        selectors = parse.get("response_selector") or {}
-        # a ResponseSelector with `retrieval_intent: faq` reports under "faq", one without under "default"
-        selector = selectors.get("faq") or selectors.get("default") or {}
-        key = selector.get("response", {}).get("intent_response_key")
-        return key or "faq"
+        return navigation.selected_faq(parse) or "faq"
     return intent
 
 
@@ -235,7 +233,7 @@ def predict_timed(model: Path, texts: list[str]) -> tuple[list[str], float]:
     import jieba
     from rasa.core.agent import Agent
 
-    from bot import rasa_speedups
+    from bot.plugins import rasa_speedups
 
     rasa_speedups.apply()  # load the model as the Rasa server does
     # jieba's dictionary is global: a training earlier in this process already added the user
@@ -296,8 +294,8 @@ def evaluate_rasa(
 
 
 def evaluate_repaired(ours: dict, pairs: list[tuple[str, str]]) -> dict:
-    """Our model on the text as the REST channel hands it to Rasa: after bot.spelling's repair."""
-    from bot import spelling
+    """Our model on the text as the REST channel hands it to Rasa: after bot.plugins.spelling's repair."""
+    from bot.plugins import spelling
 
     print("\n=== ours + spelling repair (as the REST channel sends the text)")
     texts = [spelling.repair(t) for t, _ in pairs]
@@ -305,7 +303,8 @@ def evaluate_repaired(ours: dict, pairs: list[tuple[str, str]]) -> dict:
     return {
         **{k: v for k, v in ours.items() if not k.startswith("_")},
         "id": "ours",
-        "name": ours["name"].removesuffix(", NLU alone") + " + spelling repair (bot/spelling.py), as served",
+        "name": ours["name"].removesuffix(", NLU alone")
+        + " + spelling repair (bot/plugins/spelling.py), as served",
         "training_seconds": None,
         "parse_ms_per_message": ms,
         "predicted": predicted,
@@ -313,7 +312,7 @@ def evaluate_repaired(ours: dict, pairs: list[tuple[str, str]]) -> dict:
 
 
 def evaluate_tfidf(training: list[tuple[str, str]], pairs: list[tuple[str, str]]) -> dict:
-    from bot.baselines.tfidf_knn import TfidfNearestNeighbour
+    from bot.tools.baselines.tfidf_knn import TfidfNearestNeighbour
 
     print("\n=== TF-IDF 1-NN: fitting")
     start = time.perf_counter()
@@ -325,7 +324,7 @@ def evaluate_tfidf(training: list[tuple[str, str]], pairs: list[tuple[str, str]]
     return {
         "id": "tfidf_knn",
         "name": f"baseline 2: TF-IDF {matcher.analyzer} {matcher.ngram_range[0]}–{matcher.ngram_range[1]}-grams, 1-NN",
-        "config": "bot/baselines/tfidf_knn.py",
+        "config": "bot/tools/baselines/tfidf_knn.py",
         "threshold": matcher.threshold,
         "threshold_leave_one_out_rate": matcher.leave_one_out_rate,
         "training_seconds": seconds,

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from bot.gateway import transcripts
-from bot.gateway.wechat_adapter import MAX_AGE_SECONDS
-from bot.gateway.wechat_text import Answer
+from bot.gateway.wechat.adapter import MAX_AGE_SECONDS
+from bot.gateway.wechat.text import Answer
 
 KEEP_DELIVERIES = dt.timedelta(days=2)  # WeChat's retries come within seconds; this is ample
 

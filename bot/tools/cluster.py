@@ -1,9 +1,9 @@
 """The multi-machine configuration, all on this machine: Redis, PostgreSQL, nginx, N Rasa replicas and N
 action servers, for the scale test and `make bench`. Production runs the same pieces on several machines
-(README, "Beyond one machine"); `python -m bot.cluster nginx-conf` renders the balancer's configuration.
+(README, "Beyond one machine"); `python -m bot.tools.cluster nginx-conf` renders the balancer's configuration.
 
 Every server binds 127.0.0.1 on a free port, keeps its files in one temporary folder, and is supervised
-like the embedded stack (bot/stack.py): one that exits is started again alone.
+like the embedded stack (bot/tools/stack.py): one that exits is started again alone.
 """
 
 from __future__ import annotations
@@ -21,8 +21,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import paths, rasa_run
-from bot.stack import HOST, Stack, commands, free_port, launcher, rasa_token, service_env, wait_until_ready
+from bot import paths
+from bot.tools import rasa_run
+from bot.tools.stack import (
+    HOST,
+    Stack,
+    commands,
+    free_port,
+    launcher,
+    rasa_token,
+    service_env,
+    wait_until_ready,
+)
 
 NGINX_TEMPLATE = paths.REPO / "deploy" / "nginx" / "huize.conf.template"
 PACKAGES = {"redis-server": "redis-server", "nginx": "nginx", "initdb": "postgresql"}
@@ -366,7 +376,7 @@ http {{
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m bot.cluster nginx-conf --rasa A:5005,B:5005 --actions A:5055,B:5055 --listen 10.0.0.10`
+    """`python -m bot.tools.cluster nginx-conf --rasa A:5005,B:5005 --actions A:5055,B:5055 --listen 10.0.0.10`
     prints the balancer's site file for /etc/nginx/conf.d/huize.conf; `ensure` installs the servers."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     sub = parser.add_subparsers(dest="command", required=True)

@@ -1,4 +1,4 @@
-"""Measured fixes inside Rasa 3.6, applied when Rasa loads our REST channel (bot.channels).
+"""Measured fixes inside Rasa 3.6, applied when Rasa loads our REST channel (bot.plugins.channels).
 
 1. py-spy on the Rasa server under load (10 concurrent conversations) showed 41% of its CPU in
    `RemoteAction._validate_action_result`: `jsonschema.validate()` re-checks the *schema* and builds a

@@ -1,6 +1,6 @@
 """Start the action server, the Rasa server and (optionally) the gateway, on loopback only.
 
-One place for the three command lines and their environment, used by `make run` (`python -m bot.stack`),
+One place for the three command lines and their environment, used by `make run` (`python -m bot.tools.stack`),
 the test fixtures and the benchmarks.
 """
 
@@ -21,8 +21,9 @@ from pathlib import Path
 
 import requests
 
-from bot import paths, rasa_run
+from bot import paths
 from bot.gateway import settings
+from bot.tools import rasa_run
 
 HOST = "127.0.0.1"
 # Rasa's Sanic worker processes, forked after the imports: one per core of the county server (2).
@@ -228,10 +229,10 @@ def commands(stack: Stack, model: Path, endpoints: Path | None = None) -> dict[s
             "--port",
             str(stack.actions_port),
         ],
-        "rasa": [  # bot/rasa_run.py: rasa run with the API token from the environment, workers tied to it
+        "rasa": [  # bot/tools/rasa_run.py: rasa run with the API token from the environment, workers tied to it
             sys.executable,
             "-m",
-            "bot.rasa_run",
+            "bot.tools.rasa_run",
             "run",
             "--enable-api",
             "--model",
@@ -327,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gateway-port", type=int, default=int(os.environ.get("GATEWAY_PORT", 8000)))
     args = parser.parse_args(argv)
 
-    from bot.train import model_path
+    from bot.tools.train import model_path
 
     def interrupt(*_: object) -> None:
         raise KeyboardInterrupt

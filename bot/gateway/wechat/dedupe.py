@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-from bot.gateway import wechat_state
-from bot.gateway.wechat_adapter import Incoming
+from bot.gateway.wechat import state as wechat_state
+from bot.gateway.wechat.adapter import Incoming
 
 logger = logging.getLogger(__name__)
 

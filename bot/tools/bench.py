@@ -2,7 +2,7 @@
 
 Two configurations in one run, one after the other on this machine:
 - embedded: the action server, Rasa (2 workers) and the gateway with SQLite files (`make run`);
-- cluster: the multi-machine configuration (bot/cluster.py): 2 Rasa replicas of 1 worker and 2 action
+- cluster: the multi-machine configuration (bot/tools/cluster.py): 2 Rasa replicas of 1 worker and 2 action
   servers behind nginx, PostgreSQL and Redis, the gateway at nginx.
 Each plays worker conversations (FAQ questions, multi-turn calculator forms, out-of-scope messages) at
 1, 10 and 50 concurrent conversations, through the gateway and directly to Rasa (or nginx). Every level
@@ -28,7 +28,7 @@ from pathlib import Path
 import requests
 
 from bot import paths
-from bot import stack as services
+from bot.tools import stack as services
 
 REPORTS = paths.REPO / "reports"
 FAQ = [
@@ -340,7 +340,7 @@ def measure(name: str, model: Path, args: argparse.Namespace) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     began = time.monotonic()
     if name == "cluster":
-        from bot import cluster
+        from bot.tools import cluster
 
         stack = cluster.start(model, tmp, replicas=2, workers_per_replica=1, gateway_port=0)
         layout = "2 Rasa replicas × 1 worker and 2 action servers behind nginx, PostgreSQL, Redis"
@@ -403,7 +403,7 @@ def main() -> None:
     args = parser.parse_args()
     REPORTS.mkdir(exist_ok=True)
 
-    from bot.train import ensure_model
+    from bot.tools.train import ensure_model
 
     model = ensure_model(quiet=True)
     # capacity, not policy: the chat API's rate limits (a person's pace) would refuse the load generator

@@ -11,7 +11,7 @@
 - anything else is one turn, as it came.
 
 `parse(text)` is the NLU (Rasa's agent in the channel, a stub in tests): awaitable, returning Rasa's parse
-dict. Numbered questions are split by bot.channels before this is asked.
+dict. Numbered questions are split by bot.plugins.channels before this is asked.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`rasa run`, as bot/stack.py and the systemd unit start it: a token for its HTTP API, and no orphans.
+"""`rasa run`, as bot/tools/stack.py and the systemd unit start it: a token for its HTTP API, and no orphans.
 
 - The API (`--enable-api`: /status, /conversations/<id>/tracker, /model/parse) needs the token in
   RASA_AUTH_TOKEN. It is passed on to Rasa's `--auth-token` here, inside the process, because a command
@@ -6,7 +6,7 @@
 - Sanic forks the workers from this process. Each worker is killed when this process dies, even by
   kill -9 (PR_SET_PDEATHSIG), so no worker lives on holding the port and a restart can bind it again.
 - Sanic never replaces a worker that dies. When one does, this process ends the others and exits with
-  WORKER_LOST, so whoever supervises Rasa (bot/stack.py, systemd's Restart=on-failure) starts it afresh
+  WORKER_LOST, so whoever supervises Rasa (bot/tools/stack.py, systemd's Restart=on-failure) starts it afresh
   instead of leaving it at half its capacity without a word.
 """
 

@@ -13,9 +13,10 @@ import threading
 import time
 from collections import OrderedDict
 
-from bot.gateway import messages, transcripts, turns, wechat_text
+from bot.gateway import messages, transcripts, turns
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.wechat_adapter import MAX_AGE_SECONDS, Incoming
+from bot.gateway.wechat import text as wechat_text
+from bot.gateway.wechat.adapter import MAX_AGE_SECONDS, Incoming
 from policy_kb import kb as policy
 
 CHANNEL = "wechat"

@@ -7,7 +7,7 @@ the same ticket locks in a small SQLite table. Every read-modify-write runs in o
 transaction, so two workers can never hand out the same ticket or drop each other's (Rasa's Redis
 store reads and writes in two steps).
 
-endpoints.yml names it (`type: bot.lock_store.SQLiteLockStore`, `db: <file>`).
+endpoints.yml names it (`type: bot.plugins.lock_store.SQLiteLockStore`, `db: <file>`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.sqlite_wal import use_wal
+from bot.plugins.sqlite_wal import use_wal
 
 BUSY_TIMEOUT_S = 10.0
 
@@ -195,7 +195,7 @@ if #ARGV > 1 then redis.call('PEXPIRE', KEYS[2], longest) end
 class RedisTicketLockStore(RedisLockStore):
     """Rasa's Redis lock store with tickets that two servers can never both be given.
 
-    endpoints (bot/endpoints-cluster.yml): `type: bot.lock_store.RedisTicketLockStore`, `url` (the Redis
+    endpoints (bot/endpoints-cluster.yml): `type: bot.plugins.lock_store.RedisTicketLockStore`, `url` (the Redis
     host), `port`, `db`, `password`, `key_prefix` — the same keys as Rasa's `type: redis`.
     """
 

@@ -23,14 +23,16 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from actions import topics  # the one definition of the greeting menu
-from bot.gateway import messages, transcripts, turns, wechat_state, wechat_text
+from bot.gateway import messages, transcripts, turns
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.wechat_adapter import Incoming, WeChatAdapter
-from bot.gateway.wechat_dedupe import Deliveries
-from bot.gateway.wechat_degraded import Degraded
-from bot.gateway.wechat_text import Answer
+from bot.gateway.wechat import state as wechat_state
+from bot.gateway.wechat import text as wechat_text
+from bot.gateway.wechat.adapter import Incoming, WeChatAdapter
+from bot.gateway.wechat.dedupe import Deliveries
+from bot.gateway.wechat.degraded import Degraded
+from bot.gateway.wechat.text import Answer
 from policy_kb import kb as policy
+from policy_kb import navigation as topics  # the greeting menu, as data
 
 logger = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.pool import SingletonThreadPool
 
-from bot.sqlite_wal import use_wal
+from bot.plugins.sqlite_wal import use_wal
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ _COUNT_LATEST_SESSION = sa.text("SELECT count(*) " + _LATEST_SESSION)
 class _KeepsLastSaved(SQLTrackerStore):
     """Rasa's SQL store with its two hot queries in SQLAlchemy Core, not the ORM (py-spy: the ORM's query
     building and row objects were 15% of a Rasa worker's CPU), and the trackers this process saved last,
-    for the turn summary (bot/channels.py). Same tables, rows and results as Rasa's."""
+    for the turn summary (bot/plugins/channels.py). Same tables, rows and results as Rasa's."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -130,7 +130,7 @@ SESSION_INDEX_DDL = f"CREATE INDEX IF NOT EXISTS {SESSION_INDEX} ON events (send
 
 class PostgresTrackerStore(_KeepsLastSaved):
     """`SQLTrackerStore` on PostgreSQL with the index of the session-start lookup and the last saved
-    trackers. endpoints: `type: bot.tracker_store.PostgresTrackerStore`, `url` (host), `port`, `db`,
+    trackers. endpoints: `type: bot.plugins.tracker_store.PostgresTrackerStore`, `url` (host), `port`, `db`,
     `username`, `password` as for Rasa's `type: SQL`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

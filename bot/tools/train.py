@@ -12,7 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from bot import build, paths
+from bot import paths
+from bot.tools import build
 
 
 def _inputs() -> list[Path]:

@@ -1,1 +1,0 @@
-"""Baselines that `make eval` (bot/evaluate.py) compares our NLU pipeline with."""
