@@ -1,13 +1,13 @@
-"""Numbers in what a worker types: money, people, percentages and durations.
+"""Numbers in what a worker types: money, people and durations.
 
 Messages come from phone keyboards and voice-to-text, so the same amount arrives as "680", "680块",
 "六百八", "￥680" or "680快" (a common typo of 块). The approach is deliberately plain:
 
 1. ``normalize`` turns full-width characters into ASCII and drops thousands separators.
 2. ``NUMBER`` (a regex) finds every numeral, Arabic, Chinese or mixed ("1万2", "3百", "1.2千").
-3. ``number_value`` turns one numeral into a value, including the spoken short forms
-   "六百八" (680), "一千二" (1200) and ranges "七八百" (700, approximate).
-4. Each ``parse_*`` function looks at the unit after a numeral (块, 个月, 人, % …) to decide which
+3. ``number_value`` turns one numeral into a value: the conversion itself ("六百八" → 680, "一千二" → 1200,
+   "壹仟贰佰", "二零二六") is cn2an's; ours are the ranges "七八百" (700, approximate) and chat forms (俩, 1.2k).
+4. Each ``parse_*`` function looks at the unit after a numeral (块, 个月, 人 …) to decide which
    numeral answers its question, so "去广东5个月了车票680" gives 680 as the amount and 5 as the months.
 
 Approximate values ("两百多人", "一年多", "七八百") are lower bounds: "两百多" gives 200, flagged approximate,
@@ -19,17 +19,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+
+from cn2an import cn2an
 
 __all__ = [
     "Quantity",
     "normalize",
     "number_value",
     "parse_amount",
-    "parse_count",
+    "parse_amounts",
     "parse_counts",
-    "parse_percent",
     "parse_months",
-    "stability_rate",
 ]
 
 # --- numerals -------------------------------------------------------------------------------------
@@ -116,17 +117,13 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def _digits_to_ascii(s: str) -> str:
-    s = s.replace("点", ".")
-    s = re.sub(r"(?<=[0-9])[kK]", "千", s)
-    s = re.sub(r"(?<=[0-9])[wW]", "万", s)
-    for ch, d in CN_DIGITS.items():
-        s = s.replace(ch, str(d))
-    for ch, u in (("拾", "十"), ("佰", "百"), ("仟", "千"), ("萬", "万"), ("億", "亿")):
-        s = s.replace(ch, u)
-    return s
+# What cn2an does not read: the colloquial 俩/仨 and chat shorthand k/w (千/万) after Arabic digits.
+_FOR_CN2AN = str.maketrans(
+    {"俩": "两", "倆": "两", "仨": "三", "○": "〇", "k": "千", "K": "千", "w": "万", "W": "万"}
+)
 
 
+@lru_cache(maxsize=4096)  # each parse_* reads the same numerals again; cn2an takes ~10 µs a call
 def number_value(numeral: str) -> tuple[float, bool] | None:
     """Value of one numeral and whether it is approximate (a range such as "七八百" or "三四").
 
@@ -134,8 +131,6 @@ def number_value(numeral: str) -> tuple[float, bool] | None:
     "二零二六" (digit by digit, 2026). Returns None for something that is not a numeral.
     """
     raw = numeral.strip()
-    if not raw:
-        return None
     approx = False
 
     # Ranges: two neighbouring Chinese digits, "七八百" (700-800), "三五个" (3-5), "一两千", "二十七八" (27-28).
@@ -149,37 +144,12 @@ def number_value(numeral: str) -> tuple[float, bool] | None:
         raw, approx = raw[0], True
     elif len(raw) >= 3 and is_range(raw[-2], raw[-1]) and raw[-3] in CN_UNITS:
         raw, approx = raw[:-1], True
-    s = _digits_to_ascii(raw)
-    if re.fullmatch(r"\d+(?:\.\d+)?", s):
-        return float(s), approx
-    tokens = re.findall(r"\d+(?:\.\d+)?|[十百千万亿]", s)
-    if "".join(tokens) != s:
+    # cn2an's "smart" mode reads Chinese, Arabic and mixed numerals, financial forms and the spoken short
+    # forms ("六百八" is 680: one digit after a unit is worth a tenth of that unit).
+    try:
+        return float(cn2an(raw.translate(_FOR_CN2AN), "smart")), approx
+    except (ValueError, KeyError):  # not a numeral
         return None
-    total = section = 0.0
-    num: str | None = None
-    last_unit = 0
-    for tok in tokens:
-        if tok[0].isdigit():
-            num = tok
-            continue
-        unit = {"十": 10, "百": 100, "千": 1000, "万": 10**4, "亿": 10**8}[tok]
-        if unit < 10**4:
-            section += (float(num) if num is not None else 1) * unit
-        elif unit == 10**4:
-            total += (section + (float(num) if num is not None else 0) or 1) * unit
-            section = 0.0
-        else:
-            total = (total + section + (float(num) if num is not None else 0) or 1) * unit
-            section = 0.0
-        num, last_unit = None, unit
-    if num is not None:
-        value = float(num)
-        # Spoken short form: "六百八" is 680, "一千二" 1200, "1万2" 12000 — one digit right after a unit is
-        # worth a tenth of that unit. "三百零五" keeps 5 (the 零 shows up as a leading "0").
-        if last_unit > 10 and len(num) == 1 and num != "0":
-            value *= last_unit / 10
-        section += value
-    return total + section, approx
 
 
 def _fmt(value: float) -> str:
@@ -336,65 +306,6 @@ def parse_counts(text: str) -> list[Quantity]:
         value = CN_UNITS[m.group(2)]
         found.append((m.start(), _people(value, True, False, m.group())))
     return [q for _, q in sorted(found, key=lambda pair: pair[0])]
-
-
-def parse_count(text: str) -> Quantity | None:
-    """Number of people: "25个人", "二十五人", "两百多人" (200, approximate), "一百个", "30".
-
-    A number with a person unit (人/个/名/位) wins; a message that is only a number ("30", "30左右")
-    is taken as the count. Returns a Quantity whose value is an int.
-    """
-    counts = parse_counts(text)
-    if counts:
-        return counts[0]
-    norm = normalize(text).strip()
-    m = re.fullmatch(
-        rf"(?:大概|大约|差不多|将近|约)?\s*({NUM})\s*({APPROX_AFTER})?\s*(左右|上下)?\s*[个人名位]*[。.!！~～]*",
-        norm,
-    )
-    if m:
-        parsed = number_value(m.group(1))
-        if parsed and parsed[0] >= 1 and float(parsed[0]).is_integer():
-            about = bool(m.group(3)) or norm[:1] in "大差将约"
-            return _people(int(parsed[0]), parsed[1] or bool(m.group(2)), about, m.group())
-    return None
-
-
-def stability_rate(organised: float, stable: float) -> float | None:
-    """Percent of organised workers still employed: stability_rate(25, 18) == 72.0.
-
-    None when the inputs cannot be a rate (nobody organised, negative, or more stable than organised),
-    so the caller asks again instead of computing a nonsense figure.
-    """
-    if organised is None or stable is None or organised <= 0 or stable < 0 or stable > organised:
-        return None
-    return round(stable / organised * 100, 1)
-
-
-# --- percentages ----------------------------------------------------------------------------------
-
-
-def parse_percent(text: str) -> float | None:
-    """A percentage as a number 0–100: "70%", "百分之七十", "七成" (70), "七成五" (75), "一半" (50)."""
-    text = normalize(text)
-    if re.search(r"百分之百|百分百", text):
-        return 100.0
-    m = re.search(rf"({NUM})\s*%", text) or re.search(rf"百分之\s*({NUM})", text)
-    if m:
-        parsed = number_value(m.group(1))
-        return parsed[0] if parsed else None
-    m = re.search(
-        r"(?<![0-9一二三四五六七八九十])([一二两三四五六七八九十]|10|[1-9])\s*成\s*([一二三四五六七八九]|[1-9])?(?![功为绩本品熟])",
-        text,
-    )
-    if m:
-        tens = number_value(m.group(1))[0]
-        ones = number_value(m.group(2))[0] if m.group(2) else 0
-        if tens <= 10:
-            return float(tens * 10 + ones)
-    if re.search(r"一半|半数|对半", text):
-        return 50.0
-    return None
 
 
 # --- durations ------------------------------------------------------------------------------------

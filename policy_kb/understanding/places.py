@@ -33,7 +33,6 @@ __all__ = [
     "TIERS",
     "PlaceMatch",
     "all_names",
-    "is_ambiguous_place",
     "parse_place",
 ]
 
@@ -243,12 +242,6 @@ def _combine_vague(found: list[tuple[_Place, str]]) -> PlaceMatch | None:
     in_qujing = next((p.in_qujing for p, _ in vague if p.in_qujing is not None), None)
     alias = _SETTLED.get((tier, in_qujing)) or _SETTLED[(tier, None)]
     return _result(_gazetteer().anywhere[alias], "，".join(a for _, a in vague))
-
-
-def is_ambiguous_place(text: str) -> bool:
-    """True when the message names only a scope that needs a follow-up question (省内, 县外, 云南, 外地)."""
-    match = parse_place(text)
-    return match is not None and match.is_ambiguous
 
 
 def all_names() -> list[str]:
