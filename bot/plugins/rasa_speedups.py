@@ -1,9 +1,10 @@
 """Measured fixes inside Rasa 3.6, applied when Rasa loads our REST channel (bot.plugins.channels).
 
 1. py-spy on the Rasa server under load (10 concurrent conversations) showed 41% of its CPU in
-   `RemoteAction._validate_action_result`: `jsonschema.validate()` re-checks the *schema* and builds a
-   new validator on every action-server reply. The same validation with a validator built once per
-   schema gives the same result (and the same ValidationError) for a fraction of the cost.
+   `RemoteAction._validate_action_result`: `jsonschema.validate()` re-checks the *schema*, builds a new
+   validator and tries every event type's branch for every event of every action-server reply. A valid
+   reply is now checked per event against its own type's branch with validators built once; an invalid
+   one goes to Rasa's own function, for its exact error (#15).
 2. cProfile of the model load showed 38 of its 58 s in `RasaModel.load` running one *training* step
    on a fake example (tracing the gradient and optimizer graph) only to create the variables before
    `load_weights`. For inference, the weights are restored into the variables as the first prediction
@@ -23,6 +24,10 @@
    subclass of Event, with an `inspect.isabstract` check each, for every event of every tracker read.
    The classes by type name are now looked up in a table built from the same walk, in the same order
    (the first class with the name wins, as in Rasa's loop), rebuilt when a new Event subclass appears.
+
+`apply()` refuses a Rasa release not in TESTED_RASA; each patch has its own switch
+(HUIZE_SPEEDUP_VALIDATION, _LOADER, _SESSIONS, _EVENTS =0), HUIZE_SPEEDUPS=0 switches all off. The tests
+compare each patch with Rasa's saved original (ORIGINALS).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import gc
+import os
 from functools import lru_cache
 from typing import Any
 
@@ -46,12 +52,7 @@ KEEPALIVE_S = 2.0
 _STOCK_LOAD = models.RasaModel.load.__func__
 
 
-@lru_cache(maxsize=1)
-def _validator() -> jsonschema.protocols.Validator:
-    schema = action.RemoteAction.action_response_format_spec()
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
+_STOCK_VALIDATE = action.RemoteAction._validate_action_result
 
 
 @lru_cache(maxsize=1)
@@ -93,15 +94,8 @@ def _valid_by_event(result: Any) -> bool:
 def validate_action_result(self, result: dict) -> bool:
     if _valid_by_event(result):  # the same verdict for a valid reply, without the other branches
         return True
-    try:  # invalid (or a schema of another shape): Rasa's own validation, for its exact error
-        _validator().validate(result)
-        return True
-    except jsonschema.ValidationError as error:
-        error.message += (
-            ". Failed to validate Action server response from API, make sure your response from the "
-            "Action endpoint is valid."
-        )
-        raise  # as Rasa does: the ValidationError itself
+    # invalid (or a schema of another shape): Rasa's own validation, for its exact error (rare: slow)
+    return _STOCK_VALIDATE(self if self is not None else action.RemoteAction, result)
 
 
 def load_for_inference(
@@ -120,8 +114,12 @@ def load_for_inference(
         )
     model = cls(*args, **kwargs)
     # restored as the variables are created; the optimizer's slots in the checkpoint stay unused
-    model.load_weights(model_file_name).expect_partial()
+    status = model.load_weights(model_file_name)
+    status.expect_partial()  # no warning about those slots
     model.run_inference(predict_data_example)  # creates (and so restores) every variable, traces predict
+    # every variable the model now has must have come from the checkpoint: one left at its random
+    # initial value would give random scores without an error (expect_partial alone would hide it)
+    status.assert_existing_objects_matched()
     return model
 
 
@@ -200,8 +198,44 @@ def before_fork() -> None:
     gc.freeze()
 
 
-def apply() -> None:
-    action.RemoteAction._validate_action_result = validate_action_result
-    models.RasaModel.load = classmethod(load_for_inference)
-    endpoints.EndpointConfig.session = shared_session
-    events.Event.resolve_by_type = staticmethod(resolve_by_type)
+# The Rasa releases these patches were tested with (tests/bot/test_rasa_speedups.py,
+# tests/rasa/test_fast_load.py). Each replaces a function of Rasa's internals, which change between
+# releases without notice: another release must be tested and added here first.
+TESTED_RASA = ("3.6.21",)
+# one environment variable per patch: HUIZE_SPEEDUP_<NAME>=0 leaves Rasa's own function in place;
+# HUIZE_SPEEDUPS=0 all of them (and then any Rasa release runs)
+PATCHES: dict[str, tuple[object, str, object]] = {
+    "VALIDATION": (action.RemoteAction, "_validate_action_result", validate_action_result),
+    "LOADER": (models.RasaModel, "load", classmethod(load_for_inference)),
+    "SESSIONS": (endpoints.EndpointConfig, "session", shared_session),
+    "EVENTS": (events.Event, "resolve_by_type", staticmethod(resolve_by_type)),
+}
+ORIGINALS = {name: owner.__dict__[attribute] for name, (owner, attribute, _) in PATCHES.items()}
+_OFF = ("0", "off", "false", "no")
+
+
+class UntestedRasa(RuntimeError):
+    """The installed Rasa is not one these patches were tested with."""
+
+
+def enabled(name: str) -> bool:
+    if os.environ.get("HUIZE_SPEEDUPS", "1").lower() in _OFF:
+        return False
+    return os.environ.get(f"HUIZE_SPEEDUP_{name}", "1").lower() not in _OFF
+
+
+def apply() -> list[str]:
+    """Replace the switched-on functions of Rasa with ours; the names applied. Refuses a Rasa release
+    the patches were not tested with, unless every patch is switched off."""
+    import rasa
+
+    wanted = [name for name in PATCHES if enabled(name)]
+    if wanted and rasa.__version__ not in TESTED_RASA:
+        raise UntestedRasa(
+            f"bot/plugins/rasa_speedups.py patches Rasa's internals and was tested with Rasa "
+            f"{', '.join(TESTED_RASA)}, not {rasa.__version__}. Run tests/bot/test_rasa_speedups.py and "
+            "tests/rasa/test_fast_load.py with it and add it to TESTED_RASA, or start with HUIZE_SPEEDUPS=0."
+        )
+    for name, (owner, attribute, replacement) in PATCHES.items():
+        setattr(owner, attribute, replacement if name in wanted else ORIGINALS[name])
+    return wanted

@@ -186,5 +186,84 @@ def test_the_split_validation_gives_rasa_verdict(reply, expected):
 
 def test_a_valid_reply_is_not_checked_against_every_event_type(monkeypatch):
     """py-spy (#15): 6% of a worker's CPU in jsonschema trying all event types' branches per event."""
-    monkeypatch.setattr(rasa_speedups, "_validator", lambda: pytest.fail("the full validator was used"))
+    monkeypatch.setattr(rasa_speedups, "_STOCK_VALIDATE", lambda *_: pytest.fail("the full validation ran"))
     assert rasa_speedups.validate_action_result(None, GOOD) is True
+
+
+@pytest.fixture
+def restore_patches():
+    yield
+    rasa_speedups.apply()  # as the channel left them
+
+
+def test_apply_refuses_a_rasa_release_it_was_not_tested_with(monkeypatch, restore_patches):
+    import rasa
+
+    monkeypatch.setattr(rasa, "__version__", "3.7.0")
+    with pytest.raises(rasa_speedups.UntestedRasa, match=r"tested with Rasa 3\.6\.21, not 3\.7\.0"):
+        rasa_speedups.apply()
+    monkeypatch.setenv("HUIZE_SPEEDUPS", "0")  # all off: any release runs, on Rasa's own code
+    assert rasa_speedups.apply() == []
+    for name, (owner, attribute, _) in rasa_speedups.PATCHES.items():
+        assert owner.__dict__[attribute] is rasa_speedups.ORIGINALS[name], name
+
+
+@pytest.mark.parametrize("name", sorted(rasa_speedups.PATCHES))
+def test_each_patch_has_its_own_switch(name, monkeypatch, restore_patches):
+    monkeypatch.setenv(f"HUIZE_SPEEDUP_{name}", "0")
+    assert name not in rasa_speedups.apply()
+    for other, (owner, attribute, replacement) in rasa_speedups.PATCHES.items():
+        expected = rasa_speedups.ORIGINALS[other] if other == name else replacement
+        assert owner.__dict__[attribute] is expected, other
+
+
+@pytest.mark.parametrize(("reply", "expected"), _replies())
+def test_the_validation_agrees_with_rasa_saved_original(reply, expected):
+    original = rasa_speedups.ORIGINALS["VALIDATION"]
+    if expected:
+        assert original(RemoteAction, reply) is True
+        assert rasa_speedups.validate_action_result(None, reply) is True
+    else:
+        with pytest.raises(jsonschema.ValidationError) as theirs:
+            original(RemoteAction, reply)
+        with pytest.raises(jsonschema.ValidationError) as ours:
+            rasa_speedups.validate_action_result(None, reply)
+        assert ours.value.message == theirs.value.message  # the same error, word for word
+
+
+def test_event_classes_agree_with_rasa_saved_original():
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    original = rasa_speedups.ORIGINALS["EVENTS"].__func__
+    for name in {cls.type_name for cls in all_subclasses(Event)} | {"topic"}:
+        assert rasa_speedups.resolve_by_type(name) is original(name), name
+
+
+def test_the_fast_loader_refuses_a_model_with_a_variable_not_in_the_checkpoint(tmp_path):
+    """expect_partial() alone would let a variable keep its random initial value: a model that predicts
+    noise without an error. The loader asserts every variable it has was restored."""
+    import numpy as np
+    import tensorflow as tf
+
+    class Small(tf.keras.Model):
+        def __init__(self, extra: bool = False):
+            super().__init__()
+            self.dense = tf.keras.layers.Dense(2)
+            self.extra = tf.keras.layers.Dense(2) if extra else None
+
+        def call(self, inputs):
+            out = self.dense(inputs)
+            return self.extra(out) if self.extra is not None else out
+
+        def run_inference(self, example):
+            return self(example)
+
+    example = np.ones((1, 3), dtype="float32")
+    saved = Small()
+    saved(example)
+    saved.save_weights(str(tmp_path / "weights"))
+    same = rasa_speedups.load_for_inference(Small, str(tmp_path / "weights"), None, example)
+    assert np.allclose(same(example), saved(example))  # restored, not re-initialised
+    with pytest.raises(AssertionError):
+        rasa_speedups.load_for_inference(Small, str(tmp_path / "weights"), None, example, False, True)
