@@ -35,7 +35,6 @@ _ORGANISED = re.compile(
 )
 _OWN_WAY = re.compile(r"自己(出去|去|找|联系|跑)|亲戚|朋友介绍|老乡带|熟人")
 _CLAIMED_NO = re.compile(r"(没|没有|还没|未|莫)(领|报|申请)过?|第一次")
-_CLAIMED_YES = re.compile(r"(已经|今年|早就)?(领|报|申请)(过|了)")
 _NEGATIVE = re.compile(r"(^|[^\d])[-－—]\s*\d|负\s*[\d一二三四五六七八九十百千]")
 
 _ORGANISER_WORDS = [

@@ -66,20 +66,11 @@ def ensure_servers(install: bool = True) -> dict[str, str]:
         if not shutil.which("apt-get"):
             raise Unavailable(f"not installed: {', '.join(missing)}; no apt-get on this machine")
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        done = subprocess.run(
-            ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode:
+        install_command = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing]
+        done = subprocess.run(install_command, env=env, capture_output=True, text=True)
+        if done.returncode:  # the package lists may be stale: refresh them once and try again
             subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True)
-            done = subprocess.run(
-                ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
-                env=env,
-                capture_output=True,
-                text=True,
-            )
+            done = subprocess.run(install_command, env=env, capture_output=True, text=True)
         if done.returncode:
             raise Unavailable(f"apt-get could not install {', '.join(missing)}: {done.stderr[-400:]}")
         _stop_package_services()

@@ -30,7 +30,7 @@ from pathlib import Path
 import yaml
 
 from bot import paths
-from bot.tools import build
+from bot.tools import train
 from policy_kb import navigation
 
 HELDOUT = paths.BOT / "tools" / "data" / "nlu_heldout.yml"
@@ -212,35 +212,19 @@ def plot_confusion(gold: Sequence[str], predicted: Sequence[str], title: str, ta
 
 def train_nlu(config: Path, out: Path) -> tuple[Path, float]:
     """An NLU-only model trained on nlu_data/ with `config`, and the training's wall-clock seconds."""
-    from rasa.model_training import train_nlu as rasa_train_nlu
-
-    build.main()
-    os.chdir(paths.REPO)  # the jieba dictionary path in config.yml is relative to the repo
     # no training cache: every component really trains (an honest time), and the cache keeps no baselines
     os.environ["RASA_MAX_CACHE_SIZE"] = "0"
     start = time.perf_counter()
-    model = rasa_train_nlu(
-        config=str(config), nlu_data=str(paths.NLU_DATA), output=str(out), domain=str(paths.DOMAIN)
-    )
-    seconds = time.perf_counter() - start
-    if not model:
-        raise SystemExit(f"training with {config} failed")
-    return Path(model), seconds
+    model = train.train(out, config=config, nlu_only=True)
+    return model, time.perf_counter() - start
 
 
 def predict_timed(model: Path, texts: list[str]) -> tuple[list[str], float]:
     """The label of each text, and the mean parse time per message in milliseconds."""
-    import jieba
-    from rasa.core.agent import Agent
-
     from bot.plugins import rasa_speedups
 
     rasa_speedups.apply()  # load the model as the Rasa server does
-    # jieba's dictionary is global: a training earlier in this process already added the user
-    # dictionary once, and a second addition changes the word frequencies it suggests. Start from
-    # jieba's own dictionary, as a fresh Rasa server does.
-    jieba.dt.initialized = False
-    agent = Agent.load(str(model))
+    agent = train.load_agent(model)
 
     async def parse_all() -> list[str]:
         return [label_of(await agent.parse_message(text)) for text in texts]

@@ -13,6 +13,7 @@ import pytest
 from rasa.utils.tensorflow import models
 
 from bot.plugins import rasa_speedups
+from bot.tools import train
 from tests.e2e.questions import QUESTIONS
 
 pytestmark = pytest.mark.slow
@@ -30,17 +31,10 @@ MESSAGES = [
 
 
 def load(model, loader) -> object:
-    import jieba
-    from rasa.core.agent import Agent
-
-    # Rasa's JiebaTokenizer adds the user dictionary to jieba's global dictionary at each load, and the
-    # frequencies jieba suggests for the added words depend on what is already there: start each load
-    # from jieba's own dictionary, as a fresh Rasa server does
-    jieba.dt.initialized = False
     saved = models.RasaModel.load
     models.RasaModel.load = classmethod(loader)
     try:
-        return Agent.load(str(model))
+        return train.load_agent(model)  # as a fresh Rasa server loads it (jieba's dictionary too)
     finally:
         models.RasaModel.load = saved
 
