@@ -12,7 +12,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install generate train browser servers run test validate eval bench lint clean
+.PHONY: help install generate train browser servers run unit test validate eval bench lint clean
 
 help: ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ browser: ## Debian's Chromium and CJK fonts for the page tests (installed when m
 
 servers: install ## Debian's redis-server, nginx and postgresql for the multi-machine tests (installed when missing)
 	@$(PY) -m bot.tools.cluster ensure
+
+unit: generate ## the tests that need no trained model, browser or servers (the fast loop, under a minute)
+	@$(PY) -m pytest -q --unit
 
 test: train browser servers ## set up, then run the whole test suite
 	@$(PY) -m pytest

@@ -35,3 +35,32 @@ def stack(model, tmp_path_factory):
     running = services.start(model, tracker_db=folder / "tracker.db", log_dir=folder)
     yield running
     running.stop()
+
+
+# `make unit`: the tests that need no trained model, no Rasa, no browser and no servers
+NEEDS_MORE = {"model", "stack", "cluster", "browser", "page"}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--unit",
+        action="store_true",
+        help="only the tests that need no trained model, no browser and no servers (make unit)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--unit"):
+        return
+    keep, dropped = [], []
+    for item in items:
+        more = (
+            NEEDS_MORE & set(getattr(item, "fixturenames", ()))
+            or item.get_closest_marker("slow")
+            or item.get_closest_marker("e2e")
+            or item.get_closest_marker("servers")
+            or "_browser" in item.nodeid
+        )
+        (dropped if more else keep).append(item)
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = keep

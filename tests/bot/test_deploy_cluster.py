@@ -60,6 +60,7 @@ def test_the_rasa_drop_in_runs_the_cluster_endpoints_on_the_lan_address():
     assert "-m bot.tools.rasa_run" in command  # the token from the environment, workers tied to it
 
 
+@pytest.mark.servers
 def test_nginx_accepts_the_rendered_balancer(tmp_path):
     try:
         program = cluster.ensure_servers()["nginx"]

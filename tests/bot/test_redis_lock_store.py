@@ -22,6 +22,8 @@ from bot import paths
 from bot.plugins.lock_store import RedisTicketLockStore
 from bot.tools import cluster
 
+pytestmark = pytest.mark.servers
+
 PROCESSES = 4
 
 
