@@ -44,6 +44,42 @@ def test_score_figures():
     }
 
 
+def test_score_counts_add_up():
+    """Whatever the data: every message has one gold label, and every error is counted once everywhere."""
+    pairs = PAIRS * 3 + [("谢谢", "thanks"), ("拜拜", "goodbye"), ("车费报多少", "faq/transport_subsidy")]
+    predicted = PREDICTED * 3 + ["thanks", "greet", "faq/unpaid_wages"]
+    result = score(pairs, predicted)
+    wrong = sum(g != p for (_, g), p in zip(pairs, predicted, strict=True))
+    assert sum(m["support"] for m in result["per_label"].values()) == result["messages"] == len(pairs)
+    assert result["errors"] == wrong == len(result["error_examples"])
+    assert sum(n for row in result["errors_by_intent"].values() for n in row.values()) == wrong
+    assert sum(c["count"] for c in result["top_confusions"]) == wrong
+    assert result["intent_accuracy"] == pytest.approx(1 - wrong / len(pairs))
+    # the confusion made most often (4 times, the others 3 times or once) comes first, with its count
+    assert result["top_confusions"][0] == {
+        "gold": "faq/transport_subsidy",
+        "predicted": "faq/unpaid_wages",
+        "count": 4,
+    }
+    assert result["per_label"]["thanks"] == pytest.approx(
+        {"support": 1, "precision": 1.0, "recall": 1.0, "f1": 1.0}
+    )
+
+
+def test_a_perfect_prediction_scores_one_everywhere():
+    result = score(PAIRS, [label for _, label in PAIRS])
+    assert result["errors"] == 0 and result["top_confusions"] == [] and result["errors_by_intent"] == {}
+    for figure in (
+        "intent_accuracy",
+        "good_outcome_rate",
+        "macro_f1",
+        "faq_key_accuracy",
+        "out_of_scope_recall",
+    ):
+        assert result[figure] == 1.0, figure
+    assert result["fallback_rate"] == 0.0
+
+
 def test_score_without_faq_or_out_of_scope():
     result = score([("你好", "greet"), ("谢谢", "thanks")], ["greet", "greet"])
     assert result["intent_accuracy"] == 0.5
@@ -105,16 +141,20 @@ def _fit(**options) -> TfidfNearestNeighbour:
 
 def test_tfidf_nearest_neighbour_predictions():
     matcher = _fit(threshold=0.0)
-    assert matcher.predict(TEST) == [
-        "faq/unpaid_wages",
-        "faq/transport_subsidy",
-        "greet",
-        "out_of_scope",
-        "greet",  # shares nothing but char_wb's space padding; closest to the shortest example
-    ]
+    predicted = matcher.predict(TEST)
+    # each message shares most of its characters with one training example: that example's label
+    assert predicted[:4] == ["faq/unpaid_wages", "faq/transport_subsidy", "greet", "out_of_scope"]
+    assert predicted[4] in {label for _, label in TRAIN}  # threshold 0 never refuses, even "zzzz"
     label, similarity, text = matcher.nearest(["车票补多少"])[0]
     assert (label, text) == ("faq/transport_subsidy", "车票能补多少钱")
-    assert 0.5 < similarity < 0.6
+    # a training example itself is its own nearest, with cosine similarity 1; anything else less
+    for (text, label), (found, similarity, nearest_text) in zip(
+        TRAIN, matcher.nearest([t for t, _ in TRAIN]), strict=True
+    ):
+        assert (found, nearest_text, similarity) == (label, text, pytest.approx(1.0))
+    sims = [s for _, s, _ in matcher.nearest(TEST)]
+    assert all(0 < s < 1 for s in sims)
+    assert sims[4] == min(sims)  # "zzzz" shares no character with any example: the least similar
 
 
 def test_tfidf_refuses_below_threshold():
@@ -125,22 +165,26 @@ def test_tfidf_refuses_below_threshold():
         "out_of_scope",
         REFUSAL,
     ]
+    # at any threshold: exactly the messages less similar than it are refused, the others keep their label
+    nearest = _fit(threshold=0.0).nearest(TEST)
+    for threshold in sorted({s for _, s, _ in nearest}):
+        expected = [label if s >= threshold else REFUSAL for label, s, _ in nearest]
+        assert _fit(threshold=threshold).predict(TEST) == expected
 
 
 def test_tfidf_threshold_by_leave_one_out_on_training_data():
     matcher = _fit()
-    # leave-one-out: the two out-of-scope examples match nothing of their own (0.086, 0.068) and every
-    # other example its twin (≥ 0.116), so 0.09 refuses exactly the out-of-scope ones
-    assert matcher.threshold == 0.09
+    # TRAIN is built so that every in-scope example has a twin of its own label and the out-of-scope ones
+    # match nothing of theirs: left out one by one, a threshold exists that is right on all eight
+    loo = matcher.leave_one_out()
+    in_scope = [s for (label, s), (_, gold) in zip(loo, TRAIN, strict=True) if gold != "out_of_scope"]
+    out_of_scope = [s for (_, s), (_, gold) in zip(loo, TRAIN, strict=True) if gold == "out_of_scope"]
+    assert [label for label, _ in loo][:6] == [label for _, label in TRAIN][:6]
     assert matcher.leave_one_out_rate == 1.0
-    assert [label for label, _ in matcher.leave_one_out()][:6] == [label for _, label in TRAIN][:6]
-    assert matcher.predict(TEST) == [
-        "faq/unpaid_wages",
-        "faq/transport_subsidy",
-        "greet",
-        "out_of_scope",
-        "greet",
-    ]
+    # …and the lowest such threshold of the candidates (0.01 apart) is chosen
+    assert max(out_of_scope) < matcher.threshold <= min(in_scope)
+    assert matcher.threshold - 0.01 <= max(out_of_scope)
+    assert matcher.predict(TEST)[:4] == ["faq/unpaid_wages", "faq/transport_subsidy", "greet", "out_of_scope"]
 
 
 def test_choose_threshold_lowest_of_the_best():
@@ -156,6 +200,9 @@ def test_confusion_rows_are_gold_labels():
     assert columns == rows + [FALLBACK]
     assert counts[rows.index("out_of_scope")] == [0, 0, 1, 0, 1]
     assert [sum(row) for row in counts] == [1, 1, 1, 2]
+    assert sum(map(sum, counts)) == len(PAIRS)
+    diagonal = sum(counts[i][i] for i in range(len(rows)))
+    assert diagonal == sum(g == p for (_, g), p in zip(PAIRS, PREDICTED, strict=True)) == 2
 
 
 def test_report_compares_systems():
@@ -174,9 +221,28 @@ def test_report_compares_systems():
 
 
 def test_heldout_labels_exist_in_training_data():
-    heldout = load_heldout()
-    assert len(heldout) >= 300
-    assert all(text for text, _ in heldout)
     training = {label for _, label in load_training()}
-    assert {label for _, label in heldout} <= training
-    assert any(label.startswith("faq/") for label in training)
+    assert {label for _, label in load_heldout()} <= training
+
+
+def test_load_heldout_reads_every_example_with_its_label(tmp_path):
+    path = tmp_path / "heldout.yml"
+    path.write_text(
+        'version: "3.1"\nnlu:\n- intent: faq/job_scam\n  examples: |\n    - 招工要交押金正常不\n'
+        "    -   中介收钱  \n\n- intent: greet\n  examples: |\n    - 你好\n",
+        encoding="utf-8",
+    )
+    assert load_heldout(path) == [
+        ("招工要交押金正常不", "faq/job_scam"),
+        ("中介收钱", "faq/job_scam"),
+        ("你好", "greet"),
+    ]
+
+
+def test_load_training_labels_faq_examples_by_their_key(tmp_path):
+    (tmp_path / "nlu.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: faq/yulu_plan\n  examples: |\n    - 雨露计划给多少\n'
+        "- intent: greet\n  examples: |\n    - 你好\n",
+        encoding="utf-8",
+    )
+    assert sorted(load_training(tmp_path)) == [("你好", "greet"), ("雨露计划给多少", "faq/yulu_plan")]

@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 
+from actions.calculators import TRANSPORT
+from policy_kb.navigation import MENU
 from tests.e2e.test_rest_channel import ask, texts
 
 pytestmark = pytest.mark.e2e
@@ -60,11 +62,19 @@ def test_transport_bad_value_is_asked_again_never_computed(chat):
     assert "看着不对" in reply and "可补" not in reply
 
 
-def test_leaving_a_form(chat):
+def test_leaving_a_form(chat, kb):
+    first, second = (TRANSPORT.question(slot).text for slot in ("registered_poor", "tier"))
     chat.say("帮我算下交通补助")
-    reply = chat.say("算了不问了")
-    assert "不算了" in reply
-    assert "来源" not in chat.say("你好")  # a fresh start, not a question of the old form
+    assert chat.last[-1]["text"] == first, chat.last
+    chat.say("是的")
+    assert chat.last[-1]["text"] == second, chat.last  # one fact given, the form went on
+    assert chat.say("算了不问了") == kb.render("form_exit")
+    # a fresh start: the greeting alone (in the form, a greeting is answered and then the question is
+    # asked again), and a new calculation asks the first question again: the old answer is forgotten
+    assert chat.say("你好") == kb.render("greet"), chat.last
+    assert chat.buttons() == [kb.answers[key].title for key in MENU]
+    chat.say("帮我算下交通补助")
+    assert chat.last[-1]["text"] == first, chat.last
 
 
 def test_organiser_subsidy_for_non_poor_workers_adds_both_items(chat):

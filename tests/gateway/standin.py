@@ -14,9 +14,14 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from actions.calculators import ARBITRATION
 from policy_kb import kb as policy
+from policy_kb.navigation import CALCULATORS
 
-ARBITRATION_BUTTON = {"title": "帮我算仲裁期限", "payload": "/check_arbitration_deadline"}
+# what the real bot puts under the unpaid-wages answer (policy_kb/data/navigation.yml), and the question it
+# asks when that button is tapped (actions/calculators.py): a change there changes the stand-in too
+ARBITRATION_BUTTON = dict(zip(("title", "payload"), CALCULATORS["unpaid_wages"], strict=True))
+ARBITRATION_QUESTION = ARBITRATION.questions[0].text
 
 
 def faq(key: str, buttons: list[dict] | None = None) -> tuple[list[dict], dict]:
@@ -30,7 +35,7 @@ def realistic(message: str) -> tuple[list[dict], dict]:
         return faq(message.split('"')[3])
     if message == ARBITRATION_BUTTON["payload"]:
         info = {"intent": "check_arbitration_deadline", "confidence": 1.0, "actions": ["arbitration_form"]}
-        return [{"text": "您是哪一天离职的？"}], info
+        return [{"text": ARBITRATION_QUESTION}], info
     if "工资" in message:
         return faq("unpaid_wages", [ARBITRATION_BUTTON])
     if "交通" in message:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import stat
+import subprocess
 import sys
 
 from bot.gateway import create_app, settings
@@ -16,17 +17,65 @@ def build(tmp_path, test_config=None):
     )
 
 
-def test_defaults(tmp_path, monkeypatch):
-    for key in settings.ENVIRONMENT_KEYS + ["RASA_PORT", "ACTIONS_PORT"]:
+def clean_environment(monkeypatch):
+    for key in settings.ENVIRONMENT_KEYS + ["RASA_PORT", "ACTIONS_PORT"]:  # `make test` exports the ports
         monkeypatch.delenv(key, raising=False)
-    assert settings.DEFAULTS["TRANSCRIPTS_DB"] == str(settings.paths.VAR / "transcripts.db")
+
+
+def test_defaults(tmp_path, monkeypatch):
+    clean_environment(monkeypatch)
     monkeypatch.setenv("TRANSCRIPTS_DB", str(tmp_path / "t.db"))  # keep the repository's var/ untouched
     app = create_app(instance_path=tmp_path / "instance")
     assert app.config["RASA_URL"] == "http://127.0.0.1:5005"
     assert app.config["ACTIONS_URL"] == "http://127.0.0.1:5055"
     assert app.config["RASA_BUDGET_SECONDS"] == 4.0
     assert app.config["WECHAT_TOKEN"] is None and "wechat" not in app.extensions
-    assert "SECRET_KEY" not in settings.DEFAULTS
+
+
+UNCONFIGURED = """
+import sys
+from pathlib import Path
+
+from bot import paths
+
+paths.VAR = Path(sys.argv[1])  # before the gateway's settings are read: the repository's var/ stays untouched
+from bot.gateway import create_app
+
+app = create_app(instance_path=paths.VAR / "instance")
+print(app.extensions["transcripts"].path)
+"""
+
+
+def test_unconfigured_the_transcripts_are_kept_in_var(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if k not in settings.ENVIRONMENT_KEYS}
+    var = tmp_path / "var"
+    done = subprocess.run(
+        [sys.executable, "-c", UNCONFIGURED, str(var)],
+        cwd=settings.paths.REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(var / "transcripts.db") and (var / "transcripts.db").is_file()
+
+
+def test_transcripts_db_in_the_environment_moves_the_database(tmp_path, monkeypatch):
+    clean_environment(monkeypatch)
+    monkeypatch.setenv("TRANSCRIPTS_DB", str(tmp_path / "elsewhere" / "moved.db"))
+    app = create_app(instance_path=tmp_path / "instance")
+    assert str(app.extensions["transcripts"].path) == str(tmp_path / "elsewhere" / "moved.db")
+    assert (tmp_path / "elsewhere" / "moved.db").is_file()
+
+
+def test_no_secret_key_is_shipped_each_instance_makes_its_own(tmp_path, monkeypatch):
+    clean_environment(monkeypatch)
+    first, second = build(tmp_path / "a"), build(tmp_path / "b")
+    assert first.config["SECRET_KEY"] != second.config["SECRET_KEY"]
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    assert build(tmp_path / "c").config["SECRET_KEY"] == "from-the-environment"
+    assert not (tmp_path / "c" / "instance" / settings.SECRET_KEY_FILE).exists()
 
 
 def test_config_layers_instance_then_environment_then_test_config(tmp_path, monkeypatch):
@@ -34,8 +83,7 @@ def test_config_layers_instance_then_environment_then_test_config(tmp_path, monk
     (tmp_path / "instance" / "config.py").write_text(
         'RASA_URL = "http://127.0.0.1:7001"\nACTIONS_URL = "http://127.0.0.1:7002"\nWECHAT_TOKEN = "from-instance"\n'
     )
-    for key in settings.ENVIRONMENT_KEYS + ["RASA_PORT", "ACTIONS_PORT"]:  # `make test` exports the ports
-        monkeypatch.delenv(key, raising=False)
+    clean_environment(monkeypatch)
     monkeypatch.setenv("ACTIONS_URL", "http://127.0.0.1:7102")
     monkeypatch.setenv("RASA_BUDGET_SECONDS", "2.5")
     monkeypatch.setenv("WECHAT_TOKEN", "from-environment")
@@ -96,6 +144,7 @@ def test_init_db_command_creates_the_database(tmp_path):
     (tmp_path / "sub" / "cli.db").unlink()
     result = app.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0 and (tmp_path / "sub" / "cli.db").exists()
+    assert "schema version 1" in result.output
 
 
 def test_wsgi_module_exposes_an_app(tmp_path, monkeypatch):

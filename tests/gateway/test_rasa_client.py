@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from bot import paths
 from bot.gateway.rasa_client import RasaClient, normalise, parse_turn_info
 from tests.gateway.standin import StandIn
 
@@ -54,12 +59,70 @@ def test_a_dropped_connection_is_not_retried():
     assert len(accepted) == 1
 
 
-def test_one_pooled_session_is_reused(upstream):
-    client = RasaClient(upstream.url, upstream.url)
-    session = client.session
-    for _ in range(3):
-        assert client.ask("web:p", "工资", budget=2.0).error is None
-    assert client.session is session and client.session.adapters["http://"]._pool_maxsize == 16
+WAITRESS_THREADS = int(
+    re.search(r"--threads=(\d+)", (paths.REPO / "deploy/systemd/huize-gateway.service").read_text()).group(1)
+)
+
+
+class KeepAliveRasa:
+    """An HTTP/1.1 upstream that keeps connections open and counts them; each round of requests waits
+    until `together` of them are in flight at once."""
+
+    def __init__(self, together: int) -> None:
+        self.connections = 0
+        self.barrier = threading.Barrier(together, timeout=10)
+        counter = threading.Lock()
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                with counter:
+                    upstream.connections += 1
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                upstream.barrier.wait()
+                body = json.dumps([{"text": "好"}]).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_pool_keeps_a_connection_for_every_gateway_thread(make_app):
+    """As many turns at once as waitress has threads (deploy/systemd), twice: the second round reuses the
+    first round's connections instead of opening new ones (a smaller pool would drop the extra ones)."""
+    rasa = KeepAliveRasa(WAITRESS_THREADS)
+    client = make_app(RASA_URL=rasa.url).extensions["rasa"]
+    try:
+        with ThreadPoolExecutor(WAITRESS_THREADS) as threads:
+            for round_ in range(2):
+                turns = list(
+                    threads.map(
+                        lambda i: client.ask(f"web:p{i}", "工资", budget=10.0), range(WAITRESS_THREADS)
+                    )
+                )
+                assert [t.error for t in turns] == [None] * WAITRESS_THREADS, round_
+                assert rasa.connections == WAITRESS_THREADS, round_
+    finally:
+        client.session.close()
+        rasa.stop()
 
 
 def test_normalise_keeps_text_and_buttons_only():

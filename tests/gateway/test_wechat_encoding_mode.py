@@ -8,6 +8,9 @@ import pytest
 
 from bot.gateway import settings
 from tests.gateway import db
+from tests.gateway.standin import ARBITRATION_BUTTON
+
+BUTTON_LINE = "\n\n回复 1 " + ARBITRATION_BUTTON["title"]  # the stand-in's one button, as WeChat shows it
 
 WAGES = "老板拖欠工资怎么办"
 
@@ -24,7 +27,7 @@ def test_an_aes_key_without_a_mode_means_compatible(client, platform, kb):
     encrypted = platform.post(client, platform.text("o-enc", WAGES), safe=True)
     plain = platform.post(client, platform.text("o-plain", WAGES))
     assert (encrypted.status, plain.status) == (200, 200)
-    assert encrypted.content == plain.content == kb.render("unpaid_wages") + "\n\n回复 1 帮我算仲裁期限"
+    assert encrypted.content == plain.content == kb.render("unpaid_wages") + BUTTON_LINE
     assert "<Encrypt>" not in plain.body  # each in the mode it came in; the encrypted one was decrypted
 
 

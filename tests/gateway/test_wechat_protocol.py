@@ -7,7 +7,10 @@ import time
 import pytest
 
 from tests.gateway import db
+from tests.gateway.standin import ARBITRATION_BUTTON
 from tests.gateway.wechat_platform import WeChatPlatform, sign
+
+BUTTON_LINE = "\n\n回复 1 " + ARBITRATION_BUTTON["title"]  # the stand-in's one button, as WeChat shows it
 
 XXE = """<?xml version="1.0"?>
 <!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
@@ -54,7 +57,7 @@ def test_verification_refuses_a_bad_signature_or_timestamp(client, platform, cha
 def test_plaintext_message_gets_the_bot_answer(client, platform, kb):
     reply = platform.post(client, platform.text("o-plain", "老板拖欠工资怎么办"))
     assert reply.status == 200
-    assert reply.content == kb.render("unpaid_wages") + "\n\n回复 1 帮我算仲裁期限"
+    assert reply.content == kb.render("unpaid_wages") + BUTTON_LINE
     assert "<ToUserName><![CDATA[o-plain]]></ToUserName>" in reply.body
     assert f"<FromUserName><![CDATA[{platform.account}]]></FromUserName>" in reply.body
 

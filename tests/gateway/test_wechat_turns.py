@@ -11,7 +11,9 @@ import pytest
 from actions import topics
 from bot.gateway import messages
 from tests.gateway import db
-from tests.gateway.standin import ARBITRATION_BUTTON
+from tests.gateway.standin import ARBITRATION_BUTTON, ARBITRATION_QUESTION
+
+BUTTON_LINE = "\n\n回复 1 " + ARBITRATION_BUTTON["title"]  # the stand-in's one button, as WeChat shows it
 
 
 def wait_until(condition, timeout=5.0):
@@ -87,7 +89,7 @@ def test_slower_than_the_budget_holds_then_answers_on_the_next_message(make_app,
     assert first.content == messages.HOLDING == "正在查询，请稍等几秒后回复任意字查看结果"
     wait_until(lambda: any("0874-5125539" in m["text"] for m in db.messages(app, sender="o-slow")))
     second = platform.post(client, platform.text("o-slow", "好了吗"))
-    assert second.content == kb.render("unpaid_wages") + "\n\n回复 1 帮我算仲裁期限"
+    assert second.content == kb.render("unpaid_wages") + BUTTON_LINE
     assert upstream.messages() == ["老板拖欠工资怎么办"]  # "好了吗" only fetched the answer
     rows = db.messages(app, sender="o-slow")
     assert [(r["direction"], r["text"][:6]) for r in rows] == [
@@ -109,7 +111,7 @@ def test_a_retry_after_the_holding_message_collects_the_answer(make_app, platfor
     assert platform.post(client, xml).content == messages.HOLDING
     wait_until(lambda: any("0874-5125539" in m["text"] for m in db.messages(app, sender="o-retry-late")))
     retries = [platform.post(client, xml).content for _ in range(2)]
-    assert retries[0] == retries[1] == kb.render("unpaid_wages") + "\n\n回复 1 帮我算仲裁期限"
+    assert retries[0] == retries[1] == kb.render("unpaid_wages") + BUTTON_LINE
     platform.post(client, platform.text("o-retry-late", "交通补助多少"))  # nothing owed any more
     assert upstream.messages() == ["老板拖欠工资怎么办", "交通补助多少"]
 
@@ -134,7 +136,7 @@ def test_a_late_answer_is_pushed_when_customer_service_is_configured(make_app, p
     client = app.test_client()
     assert platform.post(client, platform.text("o-push", "老板拖欠工资怎么办")).content == messages.HOLDING
     wait_until(lambda: pushed)
-    assert pushed == [("o-push", kb.render("unpaid_wages") + "\n\n回复 1 帮我算仲裁期限")]
+    assert pushed == [("o-push", kb.render("unpaid_wages") + BUTTON_LINE)]
     upstream.delay = 0
     platform.post(client, platform.text("o-push", "交通补助多少"))  # a new question, nothing owed any more
     assert upstream.messages() == ["老板拖欠工资怎么办", "交通补助多少"]
@@ -156,10 +158,10 @@ def test_a_failed_push_leaves_the_answer_for_the_next_message(make_app, platform
 
 def test_buttons_become_numbered_lines_and_a_number_picks_one(app, client, platform, upstream):
     first = platform.post(client, platform.text("o-btn", "老板拖欠工资怎么办"))
-    assert first.content.endswith("\n\n回复 1 帮我算仲裁期限")
+    assert first.content.endswith(BUTTON_LINE)
     second = platform.post(client, platform.text("o-btn", " 1 "))
     assert upstream.messages()[-1] == ARBITRATION_BUTTON["payload"]
-    assert second.content == "您是哪一天离职的？"
+    assert second.content == ARBITRATION_QUESTION
     platform.post(client, platform.text("o-btn", "1"))  # the last reply had no buttons: "1" is just text
     assert upstream.messages()[-1] == "1"
     assert db.messages(app, sender="o-btn", direction="in")[1]["text"] == ARBITRATION_BUTTON["payload"]

@@ -225,7 +225,11 @@ def test_parse_date(text, expected, approximate):
     result = parse_date(text, TODAY)
     assert result is not None
     assert (result.date, result.approximate, result.is_future) == (expected, approximate, False)
-    assert result.text_understood == f"{expected.year}年{expected.month}月{expected.day}日"
+
+
+def test_a_date_is_said_back_the_way_a_worker_writes_it():
+    assert parse_date("2026.3.5", TODAY).text_understood == "2026年3月5日"
+    assert parse_date("去年腊月", TODAY).text_understood.startswith("2026年1月")
 
 
 def test_parse_date_explains_lunar_and_approximate_readings():

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
+import contextlib
 
-import pytest
-
+from bot.gateway import transcripts
 from bot.gateway.admin import schema
-from tests.gateway.admin.conftest import build_app
+from tests.gateway.admin.conftest import PASSWORD, build_app
 
 
 def test_register_adds_the_blueprint_the_commands_and_the_tables(app, db):
@@ -40,8 +39,11 @@ def test_register_adds_the_blueprint_the_commands_and_the_tables(app, db):
 
 def test_the_search_index_uses_trigrams(app, db):
     assert schema.trigram_available()  # SQLite >= 3.34
-    assert "tokenize='trigram'" in db["messages_fts"].schema
     assert app.extensions["admin"]["fts"] is True
+    transcripts.record(db, "web", "w", "in", "老板欠工资想去仲裁")
+    # Chinese has no spaces: only trigrams find a word inside the sentence
+    found = db.execute("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '\"欠工资\"'").fetchone()
+    assert found == (1,)
 
 
 def test_building_twice_on_one_file_is_fine(tmp_path):
@@ -56,18 +58,25 @@ def test_config_may_override_the_defaults(tmp_path):
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Strict"
 
 
-def test_flask_app_bot_has_the_console(tmp_path, monkeypatch):
-    """`flask --app bot admin create-user NAME` needs bot.create_app, and create_app to register us."""
-    bot = importlib.import_module("bot")
-    if not hasattr(bot, "create_app"):
-        pytest.skip("bot/__init__.py has no create_app yet (see bot/gateway/admin/__init__.py)")
-    from flask.cli import ScriptInfo
+def test_flask_app_bot_admin_creates_and_lists_a_user(tmp_path, monkeypatch):
+    """`flask --app bot admin create-user NAME` as staff run it: bot.create_app must exist and register the
+    console. A broken command fails here (no skip, no xfail): it is the only way to make an account."""
+    from click.testing import CliRunner
+    from flask.cli import cli as flask_command
 
-    from bot.gateway import settings
+    from bot.gateway import settings, transcripts
+    from bot.gateway.admin import auth
 
-    monkeypatch.setattr(settings, "INSTANCE", tmp_path / "instance")
+    monkeypatch.setattr(settings, "INSTANCE", tmp_path / "instance")  # keep the repository's var/ untouched
     monkeypatch.setenv("TRANSCRIPTS_DB", str(tmp_path / "t.db"))
-    app = ScriptInfo(app_import_path="bot").load_app()
-    if "admin" not in app.blueprints:
-        pytest.xfail("create_app does not call bot.gateway.admin.register(app) yet")
-    assert "admin" in app.cli.commands
+    runner = CliRunner()
+    created = runner.invoke(
+        flask_command, ["--app", "bot", "admin", "create-user", "amei"], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
+    assert created.exit_code == 0, created.output
+    assert "已创建账号 amei" in created.output
+    listed = runner.invoke(flask_command, ["--app", "bot", "admin", "list-users"])
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.startswith("amei\tactive\t")
+    with contextlib.closing(transcripts.connect(str(tmp_path / "t.db"))) as db:  # the configured database
+        assert auth.find_user(db, "amei")["active"] == 1
