@@ -1,7 +1,9 @@
 """Transcripts: every message of both channels, one SQLite file in WAL mode, written with sqlite-utils.
 
 `record` is the only way in, and it masks the text itself, so nothing personal is ever written
-(the bot's replies are masked too: a multi-question reply quotes the worker's own words).
+(the bot's replies are masked too: a multi-question reply quotes the worker's own words). The tables
+are bot/gateway/schema.py's: `init` (at the gateway's start, and `flask --app bot init-db`) upgrades
+the file to the current schema version.
 
 A storage failure never costs a worker his answer (`Store`): a connection is opened read-write or not
 at all (SQLite would silently open a file it cannot write read-only, and keep it so), a connection that
@@ -30,14 +32,11 @@ import sqlite_utils
 from flask import Flask, current_app, g
 from flask.cli import with_appcontext
 
-from bot.gateway import pii
+from bot.gateway import pii, schema
 
 logger = logging.getLogger(__name__)
 
 DIRECTIONS = ("in", "out")
-# payload: what a tapped button sent (its title is the stored text); feedback: the worker's up/down on a
-# bot message; staff: who of the helpdesk wrote a reply
-LATER_COLUMNS = ("payload", "feedback", "staff")
 TURN_COLUMNS = ("intent", "confidence", "faq_key", "actions", "latency_ms", "error")
 # how long a write waits for another writer before the turn goes to the spool instead: a worker is
 # never kept waiting for a lock a backup tool holds
@@ -108,63 +107,13 @@ def writing(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     db.commit()
 
 
-def init(path: str | Path) -> None:
-    """Create the file and tables if missing; switch the file to WAL (it stays so)."""
+def init(path: str | Path) -> schema.Upgrade:
+    """Create the file if missing, switch it to WAL (it stays so), and bring its tables to the current
+    schema (bot/gateway/schema.py). Raises schema.TooNew for a file a newer release has upgraded."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with contextlib.closing(connect(path, create=True)) as db:
         db.enable_wal()
-        db["health"].create({"id": int, "at": str}, pk="id", if_not_exists=True)  # for prove_writable
-        db["conversations"].create(
-            {
-                "id": int,
-                "channel": str,
-                "sender": str,
-                "started_at": str,
-                "last_at": str,
-                "message_count": int,
-            },
-            pk="id",
-            not_null={"channel", "sender", "started_at", "last_at"},
-            if_not_exists=True,
-        )
-        db["conversations"].create_index(["channel", "sender"], unique=True, if_not_exists=True)
-        db["messages"].create(
-            {
-                "id": int,
-                "conversation_id": int,
-                "channel": str,
-                "sender": str,
-                "direction": str,
-                "text": str,
-                "buttons": str,
-                "intent": str,
-                "confidence": float,
-                "faq_key": str,
-                "actions": str,
-                "latency_ms": int,
-                "error": str,
-                "msg_id": str,
-                "created_at": str,
-            },
-            pk="id",
-            foreign_keys=[("conversation_id", "conversations", "id")],
-            not_null={"conversation_id", "channel", "sender", "direction", "text", "created_at"},
-            if_not_exists=True,
-        )
-        db["messages"].create_index(["conversation_id", "id"], if_not_exists=True)
-        db["messages"].create_index(["channel", "msg_id"], if_not_exists=True)
-        # added after the first release: a database made before gets them here
-        for column in LATER_COLUMNS:
-            if column not in db["messages"].columns_dict:
-                db["messages"].add_column(column, str)
-        # a number a worker left for a call back: unmasked, shown only on the console's handoff page
-        db["callbacks"].create(
-            {"id": int, "conversation_id": int, "phone": str, "created_at": str},
-            pk="id",
-            foreign_keys=[("conversation_id", "conversations", "id")],
-            not_null={"conversation_id", "phone", "created_at"},
-            if_not_exists=True,
-        )
+        return schema.upgrade(db)
 
 
 def record(db: sqlite_utils.Database, *args: object, **kwargs: object) -> int:
@@ -189,12 +138,6 @@ def record_answer(
     in one transaction (one commit per turn instead of one per row)."""
     with writing(db):
         _answer(db, message_id, channel, sender, replies, msg_id=msg_id, at=at, **turn)
-
-
-def update_turn(db: sqlite_utils.Database, message_id: int, **turn) -> None:
-    """Add what Rasa understood (intent, confidence, faq_key, actions, latency, error) to a stored message."""
-    with writing(db):
-        _update(db, message_id, turn)
 
 
 def _answer(db, message_id, channel, sender, replies, *, msg_id=None, at=None, **turn) -> list[int]:
@@ -541,9 +484,18 @@ def close_db(exception: BaseException | None = None) -> None:
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create the transcripts database (the gateway also does it on start)."""
-    init(current_app.config["TRANSCRIPTS_DB"])
-    click.echo(f"transcripts: {current_app.config['TRANSCRIPTS_DB']}")
+    """Create the transcripts database, or upgrade it to this code's schema (the gateway also does it on
+    start); prints the schema version reached, and the one the file had."""
+    path = current_app.config["TRANSCRIPTS_DB"]
+    try:
+        done = init(path)
+    except schema.SchemaError as problem:
+        raise click.ClickException(str(problem)) from None
+    # the app's start (just before this command) has usually done the work: say what the file was then
+    at_start = current_app.extensions.pop("transcripts_schema", None)
+    before = min(done.before, at_start.before) if at_start else done.before
+    was = f"was version {before}" if before < done.after else "already current"
+    click.echo(f"transcripts: {path}: schema version {done.after} ({was})")
 
 
 def spool_path(config: dict) -> Path:
@@ -552,7 +504,8 @@ def spool_path(config: dict) -> Path:
 
 
 def init_app(app: Flask) -> None:
-    init(app.config["TRANSCRIPTS_DB"])
+    # every table of the file, made or upgraded before anything opens it; schema.TooNew stops the start
+    app.extensions["transcripts_schema"] = init(app.config["TRANSCRIPTS_DB"])
     app.extensions["transcripts"] = store_ = Store(app.config["TRANSCRIPTS_DB"], spool_path(app.config))
     if store_.spool.pending():  # left by the last run: into the database as soon as it takes writes
         store_.replay_soon()

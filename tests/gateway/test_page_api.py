@@ -4,6 +4,7 @@ when he asks for a person, and staff replies into his conversation on both chann
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import pytest
@@ -167,11 +168,21 @@ def test_the_wechat_window_closes_48_hours_after_the_users_last_message():
 
 
 def test_an_old_database_gets_the_new_columns(tmp_path):
+    """A file from before buttons' payloads, 👍/👎 and staff replies (and before schema versions): the
+    gateway's start adds the columns, and the chat page's features work on it."""
     path = tmp_path / "old.db"
     transcripts.init(path)
-    with transcripts.connect(path) as old:
-        for column in transcripts.LATER_COLUMNS:
+    with contextlib.closing(transcripts.connect(path)) as old:
+        for column in ("payload", "feedback", "staff"):
             old.execute(f"ALTER TABLE messages DROP COLUMN {column}")
+        old.execute("PRAGMA user_version = 0")
     transcripts.init(path)
-    with transcripts.connect(path) as upgraded:
-        assert set(transcripts.LATER_COLUMNS) <= set(upgraded["messages"].columns_dict)
+    with contextlib.closing(transcripts.connect(path)) as upgraded:
+        transcripts.record(upgraded, "web", "w", "in", "仲裁期限", payload="/check_arbitration_deadline")
+        reply = transcripts.record(upgraded, "web", "w", "out", "明天上午回电", staff="amei")
+        assert transcripts.set_feedback(upgraded, "web", "w", reply, "up")
+        shown = transcripts.history(upgraded, "web", "w")
+    assert [(m["text"], m["feedback"], m["staff"]) for m in shown] == [
+        ("仲裁期限", None, False),
+        ("明天上午回电", "up", True),
+    ]

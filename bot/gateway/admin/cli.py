@@ -11,8 +11,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from bot.gateway import transcripts
-from bot.gateway.admin import auth, schema
+from bot.gateway import schema, transcripts
+from bot.gateway.admin import auth
 
 group = AppGroup("admin", help="Helpdesk console: staff accounts and the search index.")
 
@@ -20,7 +20,7 @@ group = AppGroup("admin", help="Helpdesk console: staff accounts and the search 
 @contextlib.contextmanager
 def _db():
     path = current_app.config["TRANSCRIPTS_DB"]
-    schema.init(path)
+    transcripts.init(path)  # made or brought to the current schema (idempotent)
     with contextlib.closing(transcripts.connect(path)) as db:
         yield db
 

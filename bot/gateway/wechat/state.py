@@ -7,6 +7,7 @@ that was given, so every copy gets the same one, and the answer when it came aft
 answer not sent yet ("更多"), and the turn whose answer is still owed after a holding message.
 `wechat_queries`: the signed query strings (timestamp, nonce) of the last five minutes, each with the
 message it came with, so a captured signature cannot carry another message.
+The tables are made by bot/gateway/schema.py, with every other table of the file.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from bot.gateway import transcripts
+from bot.gateway import schema, transcripts
 from bot.gateway.wechat.adapter import MAX_AGE_SECONDS
 from bot.gateway.wechat.text import Answer
 
@@ -34,32 +35,8 @@ class UserState:
 
 
 def init(db: sqlite_utils.Database) -> None:
-    db["wechat_deliveries"].create(
-        {"account": str, "msg_id": str, "openid": str, "reply": str, "answer": str, "created_at": str},
-        pk=("account", "msg_id"),
-        not_null={"account", "msg_id", "openid", "created_at"},
-        if_not_exists=True,
-    )
-    db["wechat_deliveries"].create_index(["created_at"], if_not_exists=True)
-    db["wechat_users"].create(
-        {
-            "account": str,
-            "openid": str,
-            "payloads": str,
-            "parts": str,
-            "pending_msg_id": str,
-            "pending_since": str,
-            "updated_at": str,
-        },
-        pk=("account", "openid"),
-        if_not_exists=True,
-    )
-    db["wechat_queries"].create(
-        {"timestamp": int, "nonce": str, "fingerprint": str},
-        pk=("timestamp", "nonce"),
-        not_null={"timestamp", "nonce", "fingerprint"},
-        if_not_exists=True,
-    )
+    """The tables above exist at the current schema (bot/gateway/schema.py makes them; idempotent)."""
+    schema.upgrade(db)
 
 
 def claim(db: sqlite_utils.Database, account: str, msg_id: str, openid: str) -> bool:

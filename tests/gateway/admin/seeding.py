@@ -168,9 +168,12 @@ def write_conversation(db, channel: str, sender: str, start: dt.datetime, turns:
     with clock_at(start):
         for turn in turns:
             message_id = transcripts.record(db, channel, sender, "in", turn.text)
-            transcripts.update_turn(
+            transcripts.record_answer(
                 db,
                 message_id,
+                channel,
+                sender,
+                [{"text": turn.reply, "buttons": turn.buttons}],
                 intent=turn.intent,
                 confidence=turn.confidence,
                 faq_key=turn.faq_key,
@@ -178,7 +181,6 @@ def write_conversation(db, channel: str, sender: str, start: dt.datetime, turns:
                 latency_ms=turn.latency_ms,
                 error=None,
             )
-            transcripts.record(db, channel, sender, "out", turn.reply, buttons=turn.buttons)
             ids.append(message_id)
     return ids
 
