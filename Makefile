@@ -43,7 +43,7 @@ servers: install ## Debian's redis-server, nginx and postgresql for the multi-ma
 	@$(PY) -m bot.tools.cluster ensure
 
 unit: generate ## the tests that need no trained model, browser or servers (the fast loop, under a minute)
-	@$(PY) -m pytest -q --unit
+	@$(PY) -m pytest -q --unit -n 2
 
 test: train browser servers ## set up, then run the whole test suite
 	@$(PY) -m pytest
@@ -51,7 +51,8 @@ test: train browser servers ## set up, then run the whole test suite
 validate: generate ## rasa data validate
 	@$(PY) -m pytest -q tests/rasa/test_stories.py::test_rasa_data_validate
 
-eval: generate ## train on the training data only and score the held-out test set
+eval: generate ## the job-ad check on its labelled ads; train on the training data only and score the held-out set
+	@$(PY) -m bot.tools.evaluate_ads
 	@$(PY) -m bot.tools.evaluate
 
 bench: train ## latency, throughput, memory, cold start, training time -> reports/bench.md
