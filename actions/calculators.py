@@ -391,6 +391,7 @@ class Rules:
             "out_of_scope": "action_reply",
             "nlu_fallback": "action_suggest_topics",
             "bad_input": "action_bad_input",
+            "check_job_ad": "action_check_job_ad",
         }
     )
     # intents that may carry a case's facts outside any form: action_take_facts decides

@@ -32,6 +32,7 @@ from bot import protocol
 from bot.plugins import graphemes, rasa_speedups, spelling, splitting
 from policy_kb import kb as policy
 from policy_kb import navigation
+from policy_kb.understanding import ads
 
 rasa_speedups.apply()  # Rasa imports this module at start-up (credentials.yml names the channel)
 
@@ -41,6 +42,7 @@ MAX_CHARS = 500
 MAX_QUESTIONS = 3
 ORIGINAL_TEXT = "original_text"
 STORY_TEXT = "story"  # the whole message, when Rasa is sent only its question
+AD_TEXT, AD_KIND = "job_ad", "job_ad_kind"  # a forwarded job ad for action_check_job_ad (actions/job_ads.py)
 
 # "（1）" "(2)" "①" anywhere; "1." "2、" "3：" only at the start or after punctuation/space, and not
 # before a digit (so "1.2千" and a phone number stay whole)
@@ -72,6 +74,8 @@ async def turn_info(agent: Any, sender: str, failed: bool) -> dict:
         confidence=intent.get("confidence"),
         faq_key=navigation.selected_faq(parse) if intent.get("name") == "faq" else None,
     )
+    if intent.get("name") == "check_job_ad":
+        info["checks"] = tracker.get_slot("job_ad_signs") or []
     for event in reversed(tracker.events):
         if event.type_name == "user":
             break
@@ -195,6 +199,11 @@ class WorkerRestInput(RestInput):
         metadata: dict,
         parse: splitting.Parse | None = None,
     ) -> list[dict]:
+        if isinstance(text, str) and not text.startswith("/"):
+            kind = ads.recognise(text)  # a forwarded job ad is read whole, up to its own length limit
+            if kind and len(text) <= ads.MAX_AD_CHARS:
+                ad = {**metadata, AD_KIND: kind, AD_TEXT: text if kind == "ad" else ""}
+                return await self._ask(on_new_message, sender, "/check_job_ad", ad)
         problem = classify(text)
         if problem:
             original = text if isinstance(text, str) else ""

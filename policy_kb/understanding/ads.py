@@ -23,11 +23,14 @@ from .places import parse_place
 MAX_AD_CHARS = 3000  # a long post is still read whole; beyond this it is not a post but a document
 
 FEATURES = {
+    # words only a post uses: one of them and one more feature make an ad
     "recruit": re.compile(
         r"招聘|急招|招工|诚聘|直招|高薪招|长期招|大量招|招\d+[名人个]|招[男女]?(普工|工人|员工|服务员|保安|司机|学徒|师傅|骑手|小工|大工)|"
-        r"普工|名额有限|报名从速|欢迎(报名|加入|咨询)|(岗位|职位)[:：]|入职|面试|招募|用工|缺人|急需|要人|招人|带队|兼职|"
-        r"岗位推送|岗位信息|招聘信息|用工信息|来了就能上班|有想去.{0,12}(上班|干活|工作|打工)|上户|速来|等你来"
+        r"普工|名额有限|报名从速|欢迎(报名|加入)|(岗位|职位)[:：]|缺人|急需|带队|兼职|"
+        r"岗位推送|岗位信息|招聘信息|用工信息|来了就能上班|有想去.{0,12}(上班|干活|工作|打工)"
     ),
+    # words a question may use too ("入职没签合同", "违法用工"): a feature like the others
+    "joining": re.compile(r"入职|面试|招募|要人|招人|上户|速来|等你来|欢迎咨询"),
     "pay": re.compile(
         r"(月薪|底薪|时薪|日薪|日结|综合工资|综合薪资|工资|薪资|待遇|收入|月入|日入)[^，。\n]{0,4}\d|"
         r"\d{3,5}\s*[-~至到]\s*\d{3,5}|\d+元/(小时|天|月|时)|[0-9一二两三四五六七八九]+[千万]\+|保底|计件|"
@@ -44,7 +47,7 @@ FEATURES = {
         r"优先|以下都要|都能做|只要会|会打字|宝妈"
     ),
     "contact": re.compile(
-        r"(电话|联系|报名|咨询|微信|VX|vx|V|v|热线|☎|📞|加我|私聊|私信|私我|详询)[^\n]{0,12}(\d{5,}|[A-Za-z][A-Za-z0-9_-]{4,}|\[手机号\])|"
+        r"(电话|联系|报名|咨询|微信|VX|vx|V|v|热线|☎|📞|加我|私聊|私信|私我|详询)[^\n]{0,12}(\d{7,}|[A-Za-z][A-Za-z0-9_-]{4,}|\[手机号\])|"
         r"有意者|有意向|感兴趣的|联系人|私聊|私我"
     ),
 }
@@ -58,7 +61,7 @@ LINK_OR_IMAGE = re.compile(r"^\s*(https?://\S+|www\.\S+|\[(图片|链接|视频|
 
 
 def features(text: str) -> set[str]:
-    """The ad features a message has (recruit, pay, perks, hours, requirements, contact)."""
+    """The ad features a message has (recruit, joining, pay, perks, hours, requirements, contact)."""
     plain = normalize(text)
     return {name for name, pattern in FEATURES.items() if pattern.search(plain)}
 

@@ -22,6 +22,9 @@ STORIES = Path(__file__).with_name("test_conversations.yml")
 EXPECTED_WARNINGS = [
     "The utterance 'utter_faq' is not used in any story or rule.",
     "The following duplicated intents have been found across multiple domain files: faq",
+    # only the REST channel sends it, as a payload, for a post it recognised (#17): no NLU examples, so
+    # that the model never takes a question for a job ad ("举报违法用工打哪个电话" did, with examples)
+    "The intent 'check_job_ad' is listed in the domain file, but is not found in the NLU training data.",
 ]
 
 
