@@ -25,3 +25,15 @@ NON_TEXT_LABELS = {
     "shortvideo": "[小视频]",
 }
 OTHER_LABEL = "[其他消息]"
+
+
+def please_type(kind: str) -> str:
+    """The reply to a WeChat message that is not text: a voice we could not read, an image or a link
+    (often a job ad: we ask for its text, policy_kb/job_ads.py), anything else."""
+    if kind == "voice":
+        return VOICE_NOT_RECOGNISED
+    if kind in ("image", "link"):
+        from policy_kb import job_ads
+
+        return job_ads.send_text_reply()
+    return PLEASE_TYPE

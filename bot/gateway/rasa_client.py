@@ -137,11 +137,12 @@ def parse_turn_info(header: str | None) -> dict:
     except ValueError:
         info = {}
     info = info if isinstance(info, dict) else {}
-    actions = info.get("actions")
+    actions, checks = info.get("actions"), info.get("checks")
     return {
         "intent": info.get("intent"),
         "confidence": info.get("confidence"),
         "faq_key": info.get("faq_key"),
         "actions": actions if isinstance(actions, list) else [],
+        "checks": [str(key) for key in checks] if isinstance(checks, list) else None,
         "error": bool(info.get("error")),
     }

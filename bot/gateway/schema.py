@@ -301,7 +301,13 @@ def _create_search(conn: sqlite3.Connection) -> None:
         conn.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
 
 
-STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (_step_1,)
+def _step_2(conn: sqlite3.Connection) -> None:
+    """#17: the warning signs a job-ad check found, on the worker's message (JSON list of sign keys)."""
+    if "checks" not in _columns(conn, "messages"):
+        conn.execute("ALTER TABLE messages ADD COLUMN checks TEXT")
+
+
+STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (_step_1, _step_2)
 
 
 def current() -> int:

@@ -37,7 +37,7 @@ from bot.gateway import pii, schema
 logger = logging.getLogger(__name__)
 
 DIRECTIONS = ("in", "out")
-TURN_COLUMNS = ("intent", "confidence", "faq_key", "actions", "latency_ms", "error")
+TURN_COLUMNS = ("intent", "confidence", "faq_key", "actions", "latency_ms", "error", "checks")
 # how long a write waits for another writer before the turn goes to the spool instead: a worker is
 # never kept waiting for a lock a backup tool holds
 WRITE_WAIT_SECONDS = 2.0
@@ -209,6 +209,8 @@ def _turn_columns(turn: dict) -> dict:
     columns = dict(turn)
     if "actions" in columns:
         columns["actions"] = json.dumps(columns["actions"] or [], ensure_ascii=False)
+    if "checks" in columns:  # the job-ad check's signs (#17); None when the turn was no check
+        columns["checks"] = json.dumps(columns["checks"]) if columns["checks"] is not None else None
     return columns
 
 

@@ -115,4 +115,5 @@ def _turn_columns(turn: Turn) -> dict:
         "actions": info.get("actions") or [],
         "latency_ms": turn.latency_ms,
         "error": turn.error,
+        "checks": info.get("checks"),  # the warning signs of a job-ad check (#17), else None
     }

@@ -8,7 +8,7 @@ import stat
 import subprocess
 import sys
 
-from bot.gateway import create_app, settings
+from bot.gateway import create_app, schema, settings
 
 
 def build(tmp_path, test_config=None):
@@ -144,7 +144,7 @@ def test_init_db_command_creates_the_database(tmp_path):
     (tmp_path / "sub" / "cli.db").unlink()
     result = app.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0 and (tmp_path / "sub" / "cli.db").exists()
-    assert "schema version 1" in result.output
+    assert f"schema version {schema.current()}" in result.output
 
 
 def test_wsgi_module_exposes_an_app(tmp_path, monkeypatch):

@@ -139,9 +139,25 @@ def test_normalise_keeps_text_and_buttons_only():
 
 
 def test_turn_info_garbled_or_missing():
-    nothing = {"intent": None, "confidence": None, "faq_key": None, "actions": [], "error": False}
+    nothing = {
+        "intent": None,
+        "confidence": None,
+        "faq_key": None,
+        "actions": [],
+        "checks": None,
+        "error": False,
+    }
     assert parse_turn_info(None) == nothing
     assert parse_turn_info("not json") == nothing
     assert parse_turn_info("[1]") == nothing
     info = parse_turn_info('{"intent": "faq", "confidence": 0.9, "faq_key": "faq/x", "actions": "oops"}')
-    assert info == {"intent": "faq", "confidence": 0.9, "faq_key": "faq/x", "actions": [], "error": False}
+    assert info == {
+        "intent": "faq",
+        "confidence": 0.9,
+        "faq_key": "faq/x",
+        "actions": [],
+        "checks": None,
+        "error": False,
+    }
+    checked = parse_turn_info('{"intent": "check_job_ad", "checks": ["fee_before_work", 3], "actions": []}')
+    assert checked["checks"] == ["fee_before_work", "3"]

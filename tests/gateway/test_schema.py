@@ -26,7 +26,7 @@ from bot.gateway.wechat import state as wechat_state
 from tests.gateway.admin.conftest import login
 from tests.gateway.admin.pages import inbox_ids
 
-CURRENT = 1  # bump with every step added to schema.STEPS, and add what the step makes to the facts below
+CURRENT = 2  # bump with every step added to schema.STEPS, and add what the step makes to the facts below
 
 TABLES = {
     "health",
@@ -87,6 +87,7 @@ MESSAGE_COLUMNS = [
     "payload",
     "feedback",
     "staff",
+    "checks",  # step 2 (#17)
 ]
 LATER_COLUMNS = ("payload", "feedback", "staff")
 PASSWORD = "zhuanyi-jiuye-2024"
@@ -422,7 +423,7 @@ def test_a_new_file_gets_every_table_at_the_current_version(tmp_path):
     path = tmp_path / "sub" / "new.db"
     done = transcripts.init(path)
     assert schema.current() == CURRENT
-    assert (done.before, done.after, done.applied) == (0, CURRENT, (1,))
+    assert (done.before, done.after, done.applied) == (0, CURRENT, (1, 2))
     assert user_version(path) == CURRENT
     assert names(path, "table") == TABLES | SEARCH_TABLES
     assert names(path, "index") == INDEXES
@@ -432,8 +433,9 @@ def test_a_new_file_gets_every_table_at_the_current_version(tmp_path):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_the_new_schema_is_the_one_the_code_before_16_made(tmp_path):
-    """Same tables, columns (types, NOT NULL, defaults, keys), foreign keys, indexes and triggers."""
+def test_the_new_schema_is_the_one_the_code_before_16_made(tmp_path, monkeypatch):
+    """Step 1: same tables, columns (types, NOT NULL, defaults, keys), foreign keys, indexes and triggers."""
+    monkeypatch.setattr(schema, "STEPS", schema.STEPS[:1])
     transcripts.init(tmp_path / "new.db")
     make_database_like_before_16(tmp_path / "before.db")
     assert structure(tmp_path / "new.db") == structure(tmp_path / "before.db")
@@ -477,14 +479,15 @@ def test_a_file_made_before_versions_is_adopted_with_all_its_rows(tmp_path, late
 
     done = transcripts.init(path)
 
-    assert (done.before, done.after, done.applied) == (0, CURRENT, (1,))
+    assert (done.before, done.after, done.applied) == (0, CURRENT, (1, 2))
     assert user_version(path) == CURRENT
     assert columns(path, "messages") == MESSAGE_COLUMNS
     transcripts.init(tmp_path / "new.db")
     assert structure(path) == structure(tmp_path / "new.db")
     after = all_rows(path)
-    if not later_columns:  # the added columns are empty in the old rows, everything else as it was
-        rows["messages"] = [row + (None, None, None) for row in rows["messages"]]
+    # the added columns are empty in the old rows (step 2's checks in all of them), everything else as it was
+    added = (None, None, None, None) if not later_columns else (None,)
+    rows["messages"] = [row + added for row in rows["messages"]]
     assert after == rows
     assert len(after["messages"]) == 3 and len(after["admin_users"]) == 1 and len(after["wechat_users"]) == 1
     with contextlib.closing(transcripts.connect(path)) as db:
@@ -622,7 +625,7 @@ def test_init_db_upgrades_a_file_made_before_versions(tmp_path):
     path.unlink()
     make_database_like_before_16(path, later_columns=False)
     result = app.test_cli_runner().invoke(args=["init-db"])
-    assert result.exit_code == 0 and "schema version 1 (was version 0)" in result.output
+    assert result.exit_code == 0 and "schema version 2 (was version 0)" in result.output
     assert columns(path, "messages") == MESSAGE_COLUMNS
     assert all_rows(path)["admin_users"][0][1] == "amei"
 
@@ -746,8 +749,8 @@ def test_two_threads_upgrading_one_new_file_at_once_both_succeed_and_run_step_1_
 
     results = _at_once(2, upgrade)
     assert all(isinstance(result, schema.Upgrade) for result in results), results
-    assert runs == [1]
-    assert sorted(result.applied for result in results) == [(), (1,)]
+    assert runs == [1, 2]
+    assert sorted(result.applied for result in results) == [(), (1, 2)]
     assert {result.after for result in results} == {CURRENT}
     assert user_version(path) == CURRENT and names(path, "table") == TABLES | SEARCH_TABLES
 
@@ -763,7 +766,7 @@ def test_gateways_starting_at_once_on_a_missing_file_all_start(tmp_path, monkeyp
 
     results = _at_once(4, start)
     assert all(isinstance(result, schema.Upgrade) for result in results), results
-    assert runs == [1] and sum(len(result.applied) for result in results) == 1
+    assert runs == [1, 2] and sum(len(result.applied) for result in results) == 2
     assert user_version(path) == CURRENT
     with contextlib.closing(sqlite3.connect(path)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -781,8 +784,8 @@ def test_an_old_file_adopted_by_two_starters_keeps_its_rows(tmp_path, monkeypatc
 
     results = _at_once(2, start)
     assert all(isinstance(result, schema.Upgrade) for result in results), results
-    assert runs == [1]
-    assert all_rows(path)["messages"] == [row + (None, None, None) for row in rows["messages"]]
+    assert runs == [1, 2]
+    assert all_rows(path)["messages"] == [row + (None, None, None, None) for row in rows["messages"]]
 
 
 # -- the mechanism for the next steps --------------------------------------------------------------
@@ -792,16 +795,16 @@ def test_a_later_step_runs_on_a_current_file_and_only_there(tmp_path, monkeypatc
     path = tmp_path / "transcripts.db"
     transcripts.init(path)
 
-    def step_2(conn):
+    def step_next(conn):
         conn.execute("ALTER TABLE messages ADD COLUMN language TEXT")
 
-    monkeypatch.setattr(schema, "STEPS", (*schema.STEPS, step_2))
+    monkeypatch.setattr(schema, "STEPS", (*schema.STEPS, step_next))
     done = transcripts.init(path)
     assert (done.before, done.after, done.applied) == (CURRENT, CURRENT + 1, (CURRENT + 1,))
     assert columns(path, "messages") == [*MESSAGE_COLUMNS, "language"]
     assert transcripts.init(path).applied == ()
     newer = tmp_path / "new.db"
-    assert transcripts.init(newer).applied == (1, 2)  # a new file gets every step in order
+    assert transcripts.init(newer).applied == (1, 2, 3)  # a new file gets every step in order
 
 
 def test_a_failing_step_leaves_the_file_at_the_step_before(tmp_path, monkeypatch):

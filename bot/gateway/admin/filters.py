@@ -23,6 +23,7 @@ from bot.plugins import graphemes
 # a turn where the bot could not help: the NLU fell back, or the fallback action offered topics
 FALLBACK_SQL = "(coalesce(m.intent, '') = 'nlu_fallback' OR instr(coalesce(m.actions, ''), '\"action_suggest_topics\"') > 0)"
 HANDOFF_SQL = "(coalesce(m.intent, '') = 'human_handoff')"
+JOB_AD_SQL = "(coalesce(m.intent, '') = 'check_job_ad')"  # 招工核查: a forwarded job ad was checked (#17)
 OUT_OF_SCOPE_SQL = "(coalesce(m.intent, '') = 'out_of_scope')"
 # only where the file has messages.feedback (schema.message_columns)
 DOWN_SQL = "(coalesce(m.feedback, '') = 'down')"
@@ -51,6 +52,7 @@ class Filters:
     threshold: float = 0.6
     fallback: bool = False
     handoff: bool = False
+    job_ads: bool = False  # 招工核查
     down: bool = False  # a reply the worker gave 👎
     reviewed: str = ""  # "", "yes", "no"
     tag: str = ""
@@ -69,6 +71,7 @@ class Filters:
             threshold=_threshold(args.get("threshold"), default),
             fallback=args.get("fallback") == "1",
             handoff=args.get("handoff") == "1",
+            job_ads=args.get("job_ads") == "1",
             down=args.get("down") == "1",
             reviewed=args.get("reviewed") if args.get("reviewed") in ("yes", "no") else "",
             tag=_text(args.get("tag"), 40),
@@ -86,7 +89,7 @@ class Filters:
         for key in ("channel", "intent", "reviewed", "tag", "q"):
             if getattr(self, key):
                 args[key] = getattr(self, key)
-        for key in ("low", "fallback", "handoff", "down", "bot"):
+        for key in ("low", "fallback", "handoff", "job_ads", "down", "bot"):
             if getattr(self, key):
                 args[key] = "1"
         if self.threshold != float(current_app.config["ADMIN_LOW_CONFIDENCE"]):
@@ -148,6 +151,8 @@ class Filters:
             in_range(FALLBACK_SQL)
         if self.handoff:
             in_range(HANDOFF_SQL)
+        if self.job_ads:
+            in_range(JOB_AD_SQL)
         if self.down:
             if "feedback" in columns:
                 in_range(DOWN_SQL, direction=None)

@@ -29,6 +29,7 @@ INTENTS = {
     "stop": "不算了",
     "continue_calc": "接着算",
     "ask_details": "看详细",
+    "check_job_ad": "招工核查",
 }
 ANSWER_OF = {"nlu_fallback": "fallback"}  # Rasa's fallback intent says what policy_kb's fallback answer says
 # the buttons of the calculators (actions/forms.py, actions/calculators.py) that are no answer's title
@@ -61,6 +62,14 @@ def intent(name: str | None) -> str:
         return "算" + _titles().get(topics.INTENT_TOPICS[name], name)
     key = name.removeprefix(FAQ_PREFIX)
     return _titles().get(ANSWER_OF.get(key, key), name)
+
+
+def job_ad_sign(key: str) -> str:
+    """A job-ad warning sign's title (policy_kb/data/job_ads.yml), or the key when unknown."""
+    from policy_kb import job_ads
+
+    found = {sign.key: sign.title for sign in job_ads.data()["signs"]}
+    return found.get(key, key)
 
 
 def channel(name: str) -> str:

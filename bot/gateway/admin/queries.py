@@ -165,6 +165,7 @@ def messages(db: sqlite_utils.Database, conversation_id: int) -> list[dict]:
     for item in found:
         item["buttons"] = json_list(item.get("buttons"))
         item["actions"] = json_list(item.get("actions"))
+        item["checks"] = [labels.job_ad_sign(key) for key in json_list(item.get("checks"))]
         item["shown"], item["payload"] = labels.shown(item["text"], item["payload"])
         item["marks"] = marks.get(item["id"], [])
     return found

@@ -34,8 +34,10 @@
   var TIME_GAP_MS = 5 * 60 * 1000; // a new time line after five quiet minutes, as in WeChat
   var REQUEST_TIMEOUT_MS = 60 * 1000;
   var POLL_MS = 10 * 1000; // new messages (a staff member's reply) while the page is in front
-  var MAX_CHARS = 500; // the bot's limit (bot/channels.py MAX_CHARS), in characters
-  var COUNT_FROM = 450; // the counter shows from here on
+  // the bot reads a forwarded job ad up to this length (policy_kb/understanding/ads.py MAX_AD_CHARS); a
+  // question longer than 500 (bot/plugins/channels.py MAX_CHARS) gets the bot's "too long" answer
+  var MAX_CHARS = 3000; // in characters
+  var COUNT_FROM = 2900; // the counter shows from here on
   var MAX_ROWS = 6; // the box grows up to this many lines, then scrolls
   var KEEP_MESSAGES = 200; // as many as /api/history gives
   var SOURCE = /^来源：/;

@@ -75,7 +75,7 @@ class Degraded:
         if incoming.text is None:  # a picture, a voice message WeChat did not recognise…
             note(messages.NON_TEXT_LABELS.get(incoming.kind, messages.OTHER_LABEL), "gateway_please_type")
             return say(
-                messages.VOICE_NOT_RECOGNISED if incoming.kind == "voice" else messages.PLEASE_TYPE,
+                messages.please_type(incoming.kind),
                 "gateway_please_type",
             )
         replies = turns.ask(

@@ -129,7 +129,7 @@ class WeChatService:
 
     def _please_type(self, db: sqlite_utils.Database, incoming: Incoming) -> str:
         label = messages.NON_TEXT_LABELS.get(incoming.kind, messages.OTHER_LABEL)
-        reply = messages.VOICE_NOT_RECOGNISED if incoming.kind == "voice" else messages.PLEASE_TYPE
+        reply = messages.please_type(incoming.kind)
         _note(self.store, incoming, label, "gateway_please_type")
         return _say(self.store, incoming, reply, "gateway_please_type")
 
