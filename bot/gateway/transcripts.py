@@ -40,6 +40,7 @@ DIRECTIONS = ("in", "out")
 TURN_COLUMNS = ("intent", "confidence", "faq_key", "actions", "latency_ms", "error", "checks")
 # how long a write waits for another writer before the turn goes to the spool instead: a worker is
 # never kept waiting for a lock a backup tool holds
+INIT_WAIT_SECONDS = 10.0  # how long starters racing on a new file keep trying
 WRITE_WAIT_SECONDS = 2.0
 REPLAY_PAUSE_SECONDS = 1.0
 # after a failed write, the next writes go straight to the spool for this long instead of each waiting
@@ -111,9 +112,18 @@ def init(path: str | Path) -> schema.Upgrade:
     """Create the file if missing, switch it to WAL (it stays so), and bring its tables to the current
     schema (bot/gateway/schema.py). Raises schema.TooNew for a file a newer release has upgraded."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.closing(connect(path, create=True)) as db:
-        db.enable_wal()
-        return schema.upgrade(db)
+    # gateways starting together on a new file: switching it to WAL needs the file to itself, and SQLite
+    # may answer "locked" at once instead of waiting — try again for a while (start-up only)
+    deadline = time.monotonic() + INIT_WAIT_SECONDS
+    while True:
+        try:
+            with contextlib.closing(connect(path, create=True)) as db:
+                db.enable_wal()
+                return schema.upgrade(db)
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def record(db: sqlite_utils.Database, *args: object, **kwargs: object) -> int:
