@@ -49,13 +49,6 @@ def pytest_addoption(parser):
     )
 
 
-def pytest_ignore_collect(collection_path, config):
-    """With --unit, the end-to-end and Rasa folders are not even imported (they load TensorFlow)."""
-    if config.getoption("--unit", default=False):
-        return collection_path.name in ("e2e", "rasa") and collection_path.parent.name == "tests" or None
-    return None
-
-
 def pytest_collection_modifyitems(config, items):
     if not config.getoption("--unit"):
         return

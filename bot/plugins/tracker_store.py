@@ -54,7 +54,7 @@ _READ_LATEST_SESSION = sa.text("SELECT events.data " + _LATEST_SESSION + " ORDER
 _COUNT_LATEST_SESSION = sa.text("SELECT count(*) " + _LATEST_SESSION)
 
 
-class _KeepsLastSaved(SQLTrackerStore):
+class _CoreSQLStore(SQLTrackerStore):
     """Rasa's SQL store with its two hot queries in SQLAlchemy Core, not the ORM (py-spy: the ORM's query
     building and row objects were 15% of a Rasa worker's CPU), and the trackers this process saved last,
     for the turn summary (bot/plugins/channels.py). Same tables, rows and results as Rasa's."""
@@ -106,7 +106,7 @@ class _KeepsLastSaved(SQLTrackerStore):
         return self._recent.pop(sender_id, None)
 
 
-class SQLiteTrackerStore(_KeepsLastSaved):
+class SQLiteTrackerStore(_CoreSQLStore):
     """`SQLTrackerStore` on a SQLite file, with pooled WAL connections and the last saved trackers."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -128,7 +128,7 @@ SESSION_INDEX = "ix_events_sender_type_time"
 SESSION_INDEX_DDL = f"CREATE INDEX IF NOT EXISTS {SESSION_INDEX} ON events (sender_id, type_name, timestamp)"
 
 
-class PostgresTrackerStore(_KeepsLastSaved):
+class PostgresTrackerStore(_CoreSQLStore):
     """`SQLTrackerStore` on PostgreSQL with the index of the session-start lookup and the last saved
     trackers. endpoints: `type: bot.plugins.tracker_store.PostgresTrackerStore`, `url` (host), `port`, `db`,
     `username`, `password` as for Rasa's `type: SQL`."""

@@ -307,7 +307,7 @@ def _start_postgres(cluster: Cluster, base: Path, add: Callable) -> str:
         )
         if done.returncode:
             raise RuntimeError(f"initdb failed: {done.stderr[-600:]}")
-    server = cluster.processes.get("postgres") or add(
+    server = add(
         "postgres",
         [postgres_bin("postgres"), "-D", str(data), "-p", str(cluster.postgres_port)]
         + ["-c", f"listen_addresses={HOST}", "-c", f"unix_socket_directories={data}"]

@@ -33,9 +33,10 @@ def score(labelled: list[dict] | None = None, questions: list[dict] | None = Non
     questions = load("not_ads.yml") if questions is None else questions
     found, expected, hits = Counter(), Counter(), Counter()
     reassuring_found, reassuring_expected, reassuring_hits = Counter(), Counter(), Counter()
-    misses = []
+    misses, verdicts = [], 0
     for ad in labelled:
         result = job_ads.check(pii.mask(ad["text"]))
+        verdicts += result.risky == bool(ad.get("signs"))
         got, want = set(result.keys), set(ad.get("signs") or [])
         found.update(got)
         expected.update(want)
@@ -46,9 +47,6 @@ def score(labelled: list[dict] | None = None, questions: list[dict] | None = Non
         reassuring_hits.update(got_r & want_r)
         if got != want:
             misses.append({"id": ad["id"], "missed": sorted(want - got), "extra": sorted(got - want)})
-    verdicts = sum(
-        bool(job_ads.check(pii.mask(ad["text"])).signs) == bool(ad.get("signs")) for ad in labelled
-    )
 
     def table(found: Counter, expected: Counter, hits: Counter) -> dict:
         return {

@@ -62,7 +62,10 @@ LINK_OR_IMAGE = re.compile(r"^\s*(https?://\S+|www\.\S+|\[(图片|链接|视频|
 
 def features(text: str) -> set[str]:
     """The ad features a message has (recruit, joining, pay, perks, hours, requirements, contact)."""
-    plain = normalize(text)
+    return _features(normalize(text))
+
+
+def _features(plain: str) -> set[str]:
     return {name for name, pattern in FEATURES.items() if pattern.search(plain)}
 
 
@@ -76,7 +79,7 @@ def recognise(text: str) -> str | None:
         return "link"
     if len(plain) <= 20 and ABOUT_AD.search(plain):
         return "about_ad"
-    found = features(plain)
+    found = _features(plain)  # normalised once, above
     if len(found) >= 3 or ("recruit" in found and len(found) >= 2):
         return "ad"
     return None
